@@ -1,0 +1,72 @@
+"""langroute: send each LLM call to the cheapest model that can handle it.
+
+The core (this package's top level) is framework-free and needs only pydantic. The adapters live in
+`langroute.langchain` (``RouterChatModel``, re-exported here lazily) and `langroute.llama_index` (``RouterLLM``).
+
+```python
+from langroute import HeuristicScorer, Router
+
+Router(["small", "large"], scorer=HeuristicScorer()).decide("hi").model   # 'small'
+```
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from langroute.calibration import calibrate_thresholds, thresholds_for_shares
+from langroute.conversation import Conversation, Turn, as_conversation
+from langroute.decision import RoutingDecision
+from langroute.errors import (
+    AllCandidatesFailedError,
+    ConfigError,
+    InputError,
+    LangrouteError,
+    ScoreError,
+)
+from langroute.policy import RoutingPolicy
+from langroute.router import Router
+from langroute.scorers import Score, Scorer, get_scorer
+from langroute.scorers.callable import CallableScorer
+from langroute.scorers.heuristic import HeuristicScorer
+from langroute.scorers.rules import RuleScorer
+
+if TYPE_CHECKING:
+    from langroute.langchain import RouterChatModel
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AllCandidatesFailedError",
+    "CallableScorer",
+    "ConfigError",
+    "Conversation",
+    "HeuristicScorer",
+    "InputError",
+    "LangrouteError",
+    "Router",
+    "RouterChatModel",
+    "RoutingDecision",
+    "RoutingPolicy",
+    "RuleScorer",
+    "Score",
+    "ScoreError",
+    "Scorer",
+    "Turn",
+    "__version__",
+    "as_conversation",
+    "calibrate_thresholds",
+    "get_scorer",
+    "thresholds_for_shares",
+]
+
+_LAZY = {"RouterChatModel": "langroute.langchain"}
+
+
+def __getattr__(name: str) -> object:
+    """Import the framework adapters only when their names are used."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'langroute' has no attribute {name!r}")

@@ -1,0 +1,126 @@
+"""`Router`: the framework-free routing engine that both adapters hold.
+
+It scores a conversation, applies the policy, and decides what to try when a candidate fails.
+
+```python
+from langroute import HeuristicScorer, Router
+
+router = Router(["small", "large"], scorer=HeuristicScorer())
+router.decide("hi").model                          # 'small'
+router.decide("hi", route="large").to_dict()["forced"]  # True
+```
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from langroute.conversation import MessagesInput, as_conversation
+from langroute.decision import RoutingDecision
+from langroute.errors import AllCandidatesFailedError
+from langroute.policy import RoutingPolicy
+from langroute.scorers.base import Scorer, check_score
+
+__all__ = ["Router"]
+
+logger = logging.getLogger(__name__)
+
+
+class Router:
+    """Score, decide, fall back: the routing logic without any framework.
+
+    Args:
+        candidates: candidate names, cheapest first.
+        scorer: how hard a conversation is; defaults to `HeuristicScorer()`.
+        thresholds: ascending cut-offs in [0, 1], one fewer than candidates; ``None`` spaces them evenly.
+        fallbacks: when a candidate raises, try the others (stronger first, then weaker).
+
+    Raises:
+        ConfigError: bad candidates or thresholds (see `RoutingPolicy`).
+        TypeError: `scorer` is not a `Scorer`.
+    """
+
+    __slots__ = ("fallbacks", "policy", "scorer")
+
+    def __init__(
+        self,
+        candidates: Sequence[str],
+        *,
+        scorer: Scorer | None = None,
+        thresholds: Sequence[float] | None = None,
+        fallbacks: bool = True,
+    ) -> None:
+        self.policy = RoutingPolicy(candidates, thresholds)
+        self.scorer = default_scorer() if scorer is None else check_scorer(scorer)
+        self.fallbacks = fallbacks
+
+    def decide(self, messages: MessagesInput, *, route: str | None = None) -> RoutingDecision:
+        """Choose the candidate for `messages`; `route` forces one by name (nothing is scored)."""
+        if route is not None:
+            return self.policy.force(route, scorer=self.scorer.name)
+        score = check_score(self.scorer.rate(as_conversation(messages)), self.scorer.name)
+        return self._decided(self.policy.decide(score, scorer=self.scorer.name))
+
+    async def adecide(
+        self, messages: MessagesInput, *, route: str | None = None
+    ) -> RoutingDecision:
+        """Async `decide` (awaits the scorer's `arate`)."""
+        if route is not None:
+            return self.policy.force(route, scorer=self.scorer.name)
+        score = check_score(await self.scorer.arate(as_conversation(messages)), self.scorer.name)
+        return self._decided(self.policy.decide(score, scorer=self.scorer.name))
+
+    def fallback(
+        self, decision: RoutingDecision, errors: Mapping[str, BaseException]
+    ) -> RoutingDecision:
+        """The next decision after ``decision.model`` raised ``errors[decision.model]``.
+
+        Raises:
+            BaseException: the candidate's own error, when the route was forced or fallbacks are off.
+            AllCandidatesFailedError: no candidate is left; it lists every candidate's error.
+        """
+        error = errors[decision.model]
+        if decision.forced or not self.fallbacks:
+            raise error
+        following = self.policy.next_fallback(decision, errors)
+        if following is None:
+            raise AllCandidatesFailedError(errors) from error
+        logger.warning(
+            "candidate %s failed (%s); falling back to %s",
+            decision.model,
+            type(error).__name__,
+            following.model,
+        )
+        return following
+
+    @staticmethod
+    def _decided(decision: RoutingDecision) -> RoutingDecision:
+        logger.debug(
+            "routed to %s (score=%.3f, scorer=%s)", decision.model, decision.score, decision.scorer
+        )
+        return decision
+
+    def __repr__(self) -> str:
+        return (
+            f"Router(candidates={list(self.policy.candidates)}, scorer={self.scorer!r}, "
+            f"thresholds={list(self.policy.thresholds)})"
+        )
+
+
+def default_scorer() -> Scorer:
+    """The scorer used when none is given: `HeuristicScorer()`."""
+    from langroute.scorers.heuristic import HeuristicScorer
+
+    return HeuristicScorer()
+
+
+def check_scorer(scorer: object) -> Scorer:
+    """Return `scorer` if it is a `Scorer`, else raise a `TypeError` that says how to wrap a function."""
+    if isinstance(scorer, Scorer):
+        return scorer
+    if callable(scorer):
+        raise TypeError(
+            f"scorer={scorer!r} is a function, not a Scorer; wrap it: scorer=CallableScorer(fn)"
+        )
+    raise TypeError(f"scorer={scorer!r}: expected a langroute Scorer such as HeuristicScorer()")

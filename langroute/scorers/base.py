@@ -1,0 +1,84 @@
+"""The scorer contract: rate a conversation from 0 (trivial) to 1 (hardest).
+
+A scorer subclasses `Scorer` and implements `rate` (and `arate` when it does I/O). Callers use
+`score` / `ascore` for the number, `explain` / `aexplain` for the number and the reason.
+
+```python
+from langroute import Conversation, Score, Scorer
+
+class LengthScorer(Scorer):
+    def rate(self, conversation: Conversation) -> Score:
+        return Score(min(1.0, conversation.char_count / 2000), "length")
+
+LengthScorer().score("hi")  # 0.001
+```
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from langroute.conversation import Conversation, MessagesInput, as_conversation
+from langroute.errors import ScoreError
+
+__all__ = ["Score", "Scorer", "check_score"]
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A scorer's verdict: `value` in [0, 1] and a short human-readable `reason`."""
+
+    value: float
+    reason: str = ""
+
+
+class Scorer(ABC):
+    """Base class of every scorer. Subclasses implement `rate`; async scorers also `arate`."""
+
+    @property
+    def name(self) -> str:
+        """The name reported in decisions (the class name)."""
+        return type(self).__name__
+
+    @abstractmethod
+    def rate(self, conversation: Conversation) -> Score:
+        """Rate `conversation`; return a `Score` whose value is in [0, 1]."""
+
+    async def arate(self, conversation: Conversation) -> Score:
+        """Async `rate`. CPU-only scorers inherit this; scorers that do I/O override it."""
+        return self.rate(conversation)
+
+    def explain(self, messages: MessagesInput) -> Score:
+        """Score `messages` and say why. Accepts anything `as_conversation` accepts."""
+        return check_score(self.rate(as_conversation(messages)), self.name)
+
+    async def aexplain(self, messages: MessagesInput) -> Score:
+        """Async `explain`."""
+        return check_score(await self.arate(as_conversation(messages)), self.name)
+
+    def score(self, messages: MessagesInput) -> float:
+        """How hard `messages` is, in [0, 1]."""
+        return self.explain(messages).value
+
+    async def ascore(self, messages: MessagesInput) -> float:
+        """Async `score`; gives the same value."""
+        return (await self.aexplain(messages)).value
+
+    def __repr__(self) -> str:
+        return f"{self.name}()"
+
+
+def check_score(score: object, scorer: str) -> Score:
+    """Return `score` as a `Score` if it is a finite number in [0, 1], else raise `ScoreError`."""
+    value = score.value if isinstance(score, Score) else score
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScoreError(
+            f"{scorer} returned {value!r} ({type(value).__name__}); a scorer must return a float in [0, 1]"
+        )
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise ScoreError(f"{scorer} returned {value!r}; a scorer must return a float in [0, 1]")
+    if isinstance(score, Score):
+        return score if type(value) is float else Score(float(value), score.reason)
+    return Score(float(value))

@@ -1,0 +1,174 @@
+"""`HeuristicScorer`: a pure-Python, deterministic complexity score from surface features.
+
+It reads bounded windows of the newest user turn (the head and the tail, so a 1 MB paste costs the same as a
+few KB), counts signals, and combines them with a logistic function:
+
+    score = sigmoid(bias + sum(weight[f] * feature[f]))     every feature in [0, 1]
+
+```python
+from langroute import HeuristicScorer
+
+scorer = HeuristicScorer()
+scorer.score("hi")                                    # ~0.08
+scorer.explain("Prove that sqrt(2) is irrational.")   # Score(value=..., reason='math=0.50, reasoning=0.25, ...')
+HeuristicScorer(weights={"code": 3.0}).weights["code"]  # 3.0: change any weight, the rest keep their defaults
+```
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from langroute.conversation import Conversation
+from langroute.errors import ConfigError
+from langroute.scorers.base import Score, Scorer
+
+__all__ = ["DEFAULT_WEIGHTS", "HeuristicScorer"]
+
+DEFAULT_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
+    {
+        "bias": -2.4,
+        "length": 1.6,
+        "code": 1.3,
+        "math": 1.2,
+        "reasoning": 1.4,
+        "steps": 0.9,
+        "constraints": 0.8,
+        "questions": 0.4,
+        "turns": 0.6,
+        "attachments": 0.5,
+        "tools": 0.3,
+        "simple": -1.2,
+    }
+)
+"""Default feature weights; ``bias`` is the intercept. `HeuristicScorer(weights=...)` overrides any of them."""
+
+_WINDOW: Final = 4096  # characters read from each end of the newest user turn
+_LEN_LOW: Final = 24.0  # characters at which the length feature starts to rise ...
+_LEN_HIGH: Final = 6000.0  # ... and where it saturates (log scale)
+
+# One pass over the window: each named group is one signal. Counts are turned into features below.
+_SIGNALS: Final = re.compile(
+    r"(?P<fence>```|~~~)"
+    r"|(?P<code>\b(?:def|class|function|return|import|const|let|var|async|await|lambda|struct|impl|fn|public|"
+    r"private|void|select|from|where|join|sql|regex|api|endpoint|bug|stack trace|traceback|exception|"
+    r"compile|refactor|unit test|python|javascript|typescript|java|rust|golang|c\+\+|kubernetes|docker)\b"
+    r"|=>|->|::|\{\s*$|;\s*$|==|!=)"
+    r"|(?P<proof>\b(?:prove|proof|show that|demonstrate that|irrational|q\.e\.d)\b)"
+    r"|(?P<math>\\(?:frac|int|sum|sqrt|prod|lim|begin|mathbb|partial)|\b(?:theorem|lemma|"
+    r"integral|derivative|differentiate|equation|matrix|matrices|eigen\w*|probability|polynomial|"
+    r"logarithm|modulo|prime|induction|converge\w*|optimi[sz]ation|complexity|asymptotic|big-o|calculus|"
+    r"algebra|statistic\w*|variance|gradient|vector)\b|[=^<>≤≥∑∫√π∞]\s*\d|\d\s*[*/^]\s*\d)"
+    r"|(?P<reasoning>\bstep[- ]by[- ]step\b|\b(?:why|explain|analy[sz]e|analysis|compare|contrast|"
+    r"trade-?offs?|evaluate|justify|derive|design|architect\w*|strategy|plan|debug|diagnose|"
+    r"implement|critique|review|reason|assess|pros and cons|edge cases?|scalab\w*|in depth|rigorous\w*|"
+    r"formal\w*)\b)"
+    r"|(?P<steps>^\s*(?:\d+[.)]|[-*•])\s+|\b(?:first(?:ly)?|second(?:ly)?|then|next|finally|after that|"
+    r"afterwards|subsequently|lastly)\b)"
+    r"|(?P<constraints>\b(?:must|should|shall|at least|at most|no more than|no less than|without|ensure|"
+    r"exactly|only|do not|don't|never|always|require[sd]?|requirements?|constraints?|limit\w*|"
+    r"format|json|schema|deadline|budget)\b)"
+    r"|(?P<question>\?)"
+    r"|(?P<simple>^\s*(?:hi|hello|hey|thanks|thank you|ok|okay|good (?:morning|evening|night)|bye)\b"
+    r"|\b(?:what is|what's|who is|who was|when is|when was|where is|capital of|translate|define|"
+    r"spell|synonym|how do you say)\b)",
+    re.MULTILINE,
+)
+
+# signal -> count at which its feature saturates at 1.0
+_SATURATION: Final[Mapping[str, float]] = MappingProxyType(
+    {
+        "fence": 2.0,
+        "proof": 1.0,
+        "code": 8.0,
+        "math": 4.0,
+        "reasoning": 4.0,
+        "steps": 5.0,
+        "constraints": 5.0,
+        "question": 3.0,
+        "simple": 1.0,
+    }
+)
+
+
+class HeuristicScorer(Scorer):
+    """Rate complexity from length, code, math, reasoning and multi-step markers, constraints, and turns.
+
+    Pure Python, deterministic, no network. Cost is bounded: only the first and last 4 KB of the newest user
+    turn are scanned, so a 1 MB prompt costs about as much as an 8 KB one.
+
+    Args:
+        weights: overrides for `DEFAULT_WEIGHTS` (feature name -> weight; ``bias`` is the intercept).
+
+    Raises:
+        ConfigError: a weight name is unknown or a weight is not a finite number.
+    """
+
+    __slots__ = ("_bias", "_weights")
+
+    def __init__(self, *, weights: Mapping[str, float] | None = None) -> None:
+        merged = dict(DEFAULT_WEIGHTS)
+        for key, value in (weights or {}).items():
+            if key not in DEFAULT_WEIGHTS:
+                raise ConfigError(
+                    f"weights: unknown feature {key!r}; choose from {sorted(DEFAULT_WEIGHTS)}"
+                )
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise ConfigError(f"weights[{key!r}]={value!r}: expected a finite number")
+            merged[key] = float(value)
+        self._bias = merged.pop("bias")
+        self._weights = merged
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The weights in force, ``bias`` included."""
+        return {"bias": self._bias, **self._weights}
+
+    def features(self, conversation: Conversation) -> dict[str, float]:
+        """Each feature's value in [0, 1] for `conversation` (what `rate` combines)."""
+        text = conversation.last_user_text
+        if len(text) > 2 * _WINDOW:
+            text = text[:_WINDOW] + "\n" + text[-_WINDOW:]
+        counts = dict.fromkeys(_SATURATION, 0)
+        for match in _SIGNALS.finditer(text.lower()):
+            counts[match.lastgroup] += 1  # type: ignore[index]
+        sat = {k: min(1.0, counts[k] / _SATURATION[k]) for k in counts}
+        chars = conversation.char_count
+        user_turns = sum(1 for turn in conversation.turns if turn.role == "user")
+        length = math.log(max(chars, _LEN_LOW) / _LEN_LOW) / math.log(_LEN_HIGH / _LEN_LOW)
+        return {
+            "length": min(1.0, length),
+            "code": max(sat["code"], sat["fence"]),
+            "math": max(sat["math"], sat["proof"]),
+            "reasoning": max(sat["reasoning"], sat["proof"] / 2),
+            "steps": sat["steps"],
+            "constraints": sat["constraints"],
+            "questions": sat["question"],
+            "turns": min(1.0, max(0, user_turns - 1) / 6),
+            "attachments": min(1.0, conversation.non_text_parts / 2),
+            "tools": 1.0 if conversation.has_tools else 0.0,
+            # short chit-chat or a lookup; fades out as the text gets longer
+            "simple": sat["simple"] * max(0.0, 1.0 - length),
+        }
+
+    def rate(self, conversation: Conversation) -> Score:
+        """Combine the features; the reason lists the ones that pushed the score most."""
+        features = self.features(conversation)
+        contributions = {k: self._weights[k] * v for k, v in features.items() if v}
+        z = self._bias + sum(contributions.values())
+        value = 1.0 / (1.0 + math.exp(-z))
+        top = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))[:4]
+        reason = ", ".join(f"{k}={features[k]:.2f}" for k, _ in top) or "no complexity signals"
+        return Score(value, reason)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.weights.items() if DEFAULT_WEIGHTS[k] != v}
+        return f"HeuristicScorer(weights={changed})" if changed else "HeuristicScorer()"
