@@ -21,9 +21,7 @@ from langroute.scorers.base import Scorer
 __all__ = ["calibrate_thresholds", "thresholds_for_shares"]
 
 
-def calibrate_thresholds(
-    scorer: Scorer, texts: Iterable[MessagesInput], shares: Sequence[float]
-) -> list[float]:
+def calibrate_thresholds(scorer: Scorer, texts: Iterable[MessagesInput], shares: Sequence[float]) -> list[float]:
     """Score `texts` and return ascending thresholds that send about ``shares[i]`` of them to candidate ``i``.
 
     Args:
@@ -71,13 +69,9 @@ def thresholds_for_shares(scores: Sequence[float], shares: Sequence[float]) -> l
 
 def _check_shares(shares: Sequence[float]) -> None:
     if isinstance(shares, (str, bytes)) or not isinstance(shares, Sequence) or len(shares) < 2:
-        raise ConfigError(
-            f"shares={shares!r}: expected one share per candidate (at least two), summing to 1"
-        )
+        raise ConfigError(f"shares={shares!r}: expected one share per candidate (at least two), summing to 1")
     for s in shares:
         if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or s < 0:
             raise ConfigError(f"shares={list(shares)!r}: share {s!r} is not a number >= 0")
     if not math.isclose(sum(shares), 1.0, abs_tol=1e-6):
-        raise ConfigError(
-            f"shares={list(shares)!r}: shares sum to {sum(shares):g}; they must sum to 1"
-        )
+        raise ConfigError(f"shares={list(shares)!r}: shares sum to {sum(shares):g}; they must sum to 1")

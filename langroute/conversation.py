@@ -25,9 +25,7 @@ __all__ = ["Conversation", "MessagesInput", "Role", "Turn", "as_conversation"]
 Role: TypeAlias = Literal["system", "user", "assistant", "tool"]
 """The closed set of roles a turn can have (aliases such as ``human``/``ai`` are normalised)."""
 
-MessagesInput: TypeAlias = (
-    "str | Conversation | Sequence[tuple[str, Any] | Mapping[str, Any]] | None"
-)
+MessagesInput: TypeAlias = "str | Conversation | Sequence[tuple[str, Any] | Mapping[str, Any]] | None"
 """What a scorer accepts: one user message, a `Conversation`, or ``(role, content)`` pairs / role-content dicts."""
 
 _ROLE_ALIASES: Final[dict[str, Role]] = {
@@ -132,8 +130,7 @@ def as_conversation(messages: MessagesInput, *, has_tools: bool = False) -> Conv
         raise TypeError("messages is bytes; decode it to str first (messages.decode('utf-8'))")
     if not isinstance(messages, Sequence):
         raise TypeError(
-            f"messages has type {type(messages).__name__}; expected a str or a list of "
-            "(role, content) pairs"
+            f"messages has type {type(messages).__name__}; expected a str or a list of (role, content) pairs"
         )
     turns: list[Turn] = []
     non_text = 0
@@ -150,16 +147,12 @@ def as_conversation(messages: MessagesInput, *, has_tools: bool = False) -> Conv
 def _role_and_content(item: object, i: int) -> tuple[object, object]:
     if isinstance(item, Mapping):
         if "role" not in item:
-            raise TypeError(
-                f"messages[{i}] is a dict without a 'role' key; expected {{'role', 'content'}}"
-            )
+            raise TypeError(f"messages[{i}] is a dict without a 'role' key; expected {{'role', 'content'}}")
         return item["role"], item.get("content")
     if isinstance(item, (tuple, list)) and len(item) == 2:
         return item[0], item[1]
     hint = "; wrap a single pair in a list: [(role, content)]" if isinstance(item, str) else ""
-    raise TypeError(
-        f"messages[{i}] is {type(item).__name__} {item!r:.60}; expected a (role, content) pair{hint}"
-    )
+    raise TypeError(f"messages[{i}] is {type(item).__name__} {item!r:.60}; expected a (role, content) pair{hint}")
 
 
 def _normalise_role(role: object, i: int) -> Role:

@@ -17,6 +17,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from langroute.decision import RoutingDecision
 from langroute.errors import ConfigError
@@ -45,15 +46,9 @@ class RoutingPolicy:
     candidates: tuple[str, ...]
     thresholds: tuple[float, ...]
 
-    def __init__(
-        self, candidates: Sequence[str], thresholds: Sequence[float] | None = None
-    ) -> None:
+    def __init__(self, candidates: Sequence[str], thresholds: Sequence[float] | None = None) -> None:
         names = _check_candidates(candidates)
-        cuts = (
-            default_thresholds(len(names))
-            if thresholds is None
-            else _check_thresholds(thresholds, len(names))
-        )
+        cuts = default_thresholds(len(names)) if thresholds is None else _check_thresholds(thresholds, len(names))
         object.__setattr__(self, "candidates", names)
         object.__setattr__(self, "thresholds", cuts)
 
@@ -79,9 +74,7 @@ class RoutingPolicy:
             ConfigError: `route` is not a candidate (the message lists the valid names).
         """
         if route not in self.candidates:
-            raise ConfigError(
-                f"route={route!r} is not a candidate; choose one of {list(self.candidates)}"
-            )
+            raise ConfigError(f"route={route!r} is not a candidate; choose one of {list(self.candidates)}")
         return RoutingDecision(
             model=route,
             score=None,
@@ -97,9 +90,7 @@ class RoutingPolicy:
         i = self.candidates.index(model)
         return [*self.candidates[i + 1 :], *reversed(self.candidates[:i])]
 
-    def next_fallback(
-        self, decision: RoutingDecision, errors: Mapping[str, BaseException]
-    ) -> RoutingDecision | None:
+    def next_fallback(self, decision: RoutingDecision, errors: Mapping[str, BaseException]) -> RoutingDecision | None:
         """The decision to try after `decision.model` failed, or ``None`` when no candidate is left.
 
         `errors` maps each candidate tried so far to its exception. The order starts from the candidate first
@@ -115,9 +106,7 @@ class RoutingPolicy:
 
 def _check_candidates(candidates: Sequence[str]) -> tuple[str, ...]:
     if isinstance(candidates, str) or not isinstance(candidates, Sequence):
-        raise ConfigError(
-            f"models={candidates!r}: expected a list or dict of candidate models, cheapest first"
-        )
+        raise ConfigError(f"models={candidates!r}: expected a list or dict of candidate models, cheapest first")
     names = tuple(candidates)
     if not names:
         raise ConfigError("models is empty: give at least one candidate model, cheapest first")
@@ -130,9 +119,7 @@ def _check_candidates(candidates: Sequence[str]) -> tuple[str, ...]:
 
 
 def _check_thresholds(thresholds: Sequence[float], n: int) -> tuple[float, ...]:
-    fix = (
-        "run 'langroute calibrate' to compute them, or pass thresholds=None for evenly spaced ones"
-    )
+    fix = "run 'langroute calibrate' to compute them, or pass thresholds=None for evenly spaced ones"
     if isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Sequence):
         raise ConfigError(f"thresholds={thresholds!r}: expected a list of {n - 1} floats; {fix}")
     cuts = tuple(thresholds)
@@ -142,15 +129,8 @@ def _check_thresholds(thresholds: Sequence[float], n: int) -> tuple[float, ...]:
             f"(got {len(cuts)}); {fix}"
         )
     for t in cuts:
-        if (
-            isinstance(t, bool)
-            or not isinstance(t, (int, float))
-            or not math.isfinite(t)
-            or not 0 <= t <= 1
-        ):
-            raise ConfigError(
-                f"thresholds={list(cuts)!r}: value {t!r} is not a number in [0, 1]; {fix}"
-            )
-    if any(b < a for a, b in zip(cuts, cuts[1:])):
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or not 0 <= t <= 1:
+            raise ConfigError(f"thresholds={list(cuts)!r}: value {t!r} is not a number in [0, 1]; {fix}")
+    if any(b < a for a, b in pairwise(cuts)):
         raise ConfigError(f"thresholds={list(cuts)!r}: values must be ascending; {fix}")
     return tuple(float(t) for t in cuts)

@@ -62,18 +62,14 @@ class Router:
         score = check_score(self.scorer.rate(as_conversation(messages)), self.scorer.name)
         return self._decided(self.policy.decide(score, scorer=self.scorer.name))
 
-    async def adecide(
-        self, messages: MessagesInput, *, route: str | None = None
-    ) -> RoutingDecision:
+    async def adecide(self, messages: MessagesInput, *, route: str | None = None) -> RoutingDecision:
         """Async `decide` (awaits the scorer's `arate`)."""
         if route is not None:
             return self.policy.force(route, scorer=self.scorer.name)
         score = check_score(await self.scorer.arate(as_conversation(messages)), self.scorer.name)
         return self._decided(self.policy.decide(score, scorer=self.scorer.name))
 
-    def fallback(
-        self, decision: RoutingDecision, errors: Mapping[str, BaseException]
-    ) -> RoutingDecision:
+    def fallback(self, decision: RoutingDecision, errors: Mapping[str, BaseException]) -> RoutingDecision:
         """The next decision after ``decision.model`` raised ``errors[decision.model]``.
 
         Raises:
@@ -96,9 +92,7 @@ class Router:
 
     @staticmethod
     def _decided(decision: RoutingDecision) -> RoutingDecision:
-        logger.debug(
-            "routed to %s (score=%.3f, scorer=%s)", decision.model, decision.score, decision.scorer
-        )
+        logger.debug("routed to %s (score=%.3f, scorer=%s)", decision.model, decision.score, decision.scorer)
         return decision
 
     def __repr__(self) -> str:
@@ -120,7 +114,5 @@ def check_scorer(scorer: object) -> Scorer:
     if isinstance(scorer, Scorer):
         return scorer
     if callable(scorer):
-        raise TypeError(
-            f"scorer={scorer!r} is a function, not a Scorer; wrap it: scorer=CallableScorer(fn)"
-        )
+        raise TypeError(f"scorer={scorer!r} is a function, not a Scorer; wrap it: scorer=CallableScorer(fn)")
     raise TypeError(f"scorer={scorer!r}: expected a langroute Scorer such as HeuristicScorer()")

@@ -49,9 +49,7 @@ class CallableScorer(Scorer):
         label: str | None = None,
     ) -> None:
         if not callable(fn):
-            raise TypeError(
-                f"fn={fn!r}: expected a function taking [(role, text), ...] and returning a float"
-            )
+            raise TypeError(f"fn={fn!r}: expected a function taking [(role, text), ...] and returning a float")
         self._fn = fn
         self._label = label or getattr(fn, "__name__", type(fn).__name__)
 

@@ -114,14 +114,8 @@ class HeuristicScorer(Scorer):
         merged = dict(DEFAULT_WEIGHTS)
         for key, value in (weights or {}).items():
             if key not in DEFAULT_WEIGHTS:
-                raise ConfigError(
-                    f"weights: unknown feature {key!r}; choose from {sorted(DEFAULT_WEIGHTS)}"
-                )
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-            ):
+                raise ConfigError(f"weights: unknown feature {key!r}; choose from {sorted(DEFAULT_WEIGHTS)}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ConfigError(f"weights[{key!r}]={value!r}: expected a finite number")
             merged[key] = float(value)
         self._bias = merged.pop("bias")

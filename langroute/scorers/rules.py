@@ -107,14 +107,10 @@ def _compile(i: int, rule: object) -> tuple[re.Pattern[str] | Callable[[Any], An
         try:
             return re.compile(pattern), score, repr(pattern)
         except re.error as exc:
-            raise ConfigError(
-                f"rules[{i}]: pattern {pattern!r} is not a valid regex ({exc})"
-            ) from exc
+            raise ConfigError(f"rules[{i}]: pattern {pattern!r} is not a valid regex ({exc})") from exc
     if callable(pattern):
         return pattern, score, getattr(pattern, "__name__", type(pattern).__name__)
-    raise ConfigError(
-        f"rules[{i}]: pattern {pattern!r} must be a regex string, a compiled pattern or a callable"
-    )
+    raise ConfigError(f"rules[{i}]: pattern {pattern!r} must be a regex string, a compiled pattern or a callable")
 
 
 def _checked(value: object, field: str) -> float:
