@@ -1,0 +1,48 @@
+"""The ``langroute`` command line: ``langroute demo | eval | calibrate | train``.
+
+Each sub-command lives in its own module under `langroute._commands` and registers itself in `_COMMANDS`
+(name -> module path), imported only when that command runs, so ``langroute demo`` never loads what
+``langroute train`` needs. This is the only module that configures logging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Final
+
+__all__ = ["main"]
+
+# name -> (module, one-line help). A module defines `add_arguments(parser)` and `run(args) -> int`.
+_COMMANDS: Final[dict[str, tuple[str, str]]] = {
+    "demo": ("langroute._commands.demo", "route a dozen varied prompts over stand-in (or real) models"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command's arguments."""
+    parser = argparse.ArgumentParser(prog="langroute", description="Model routing for LangChain and LlamaIndex.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log routing decisions to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, summary) in _COMMANDS.items():
+        command = sub.add_parser(name, help=summary, description=summary)
+        command.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        code: int = importlib.import_module(args._module).run(args)
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        print(f"langroute {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return code
