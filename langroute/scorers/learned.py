@@ -1,0 +1,371 @@
+"""`LearnedScorer`: a small logistic model over prompt features, trained on labelled routing data.
+
+Inference is pure Python (no numpy, no scikit-learn, no network): hashed word unigrams and bigrams of the newest
+user turn, plus a few dense features (lengths, numbers, answer options, the `HeuristicScorer` signals), combined
+by one logistic function. Training (`fit`) uses numpy (``pip install 'langroute[learn]'``); `partial_fit` does
+online updates in pure Python, from scratch or on top of a trained model.
+
+The label of a prompt is a number in [0, 1]; the shipped model is trained on ``(1 + strong - weak) / 2``,
+the expected gain of calling the strong model mapped to [0, 1] (see ``langroute/scorers/weights/README.md``).
+
+```python
+from langroute import LearnedScorer
+
+scorer = LearnedScorer.pretrained()
+scorer.score("hi") < scorer.score("Design a sharded rate limiter, then prove its fairness bound.")  # True
+
+mine = LearnedScorer().fit(["hi", "prove the lemma"], [0.0, 1.0])
+mine.save("model.json"); LearnedScorer.load("model.json").score("hi")
+```
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import os
+import re
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from langroute._atomic import write_atomically
+from langroute.conversation import Conversation, MessagesInput, as_conversation
+from langroute.errors import ConfigError, InputError
+from langroute.scorers.base import Score, Scorer
+from langroute.scorers.heuristic import HeuristicScorer
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "PRETRAINED_PATH", "LearnedScorer"]
+
+logger = logging.getLogger(__name__)
+
+FORMAT: Final = "langroute.learned-scorer"
+"""The ``format`` field of a saved model file."""
+FORMAT_VERSION: Final = 1
+"""The ``version`` field this release writes and reads."""
+PRETRAINED_PATH: Final = Path(__file__).parent / "weights" / "learned-v1.json"
+"""The model `LearnedScorer.pretrained` loads."""
+
+_WINDOW: Final = 4096  # characters read from each end of the newest user turn (bounded cost on 1 MB input)
+_TOKEN: Final = re.compile(r"[a-z]+|\d+|[^\sa-z\d]")
+_OPTION: Final = re.compile(r"^\s*\(?[A-Ja-j][.)]\s?(.*)$", re.MULTILINE)
+_NUMBER: Final = re.compile(r"\d+(?:[.,]\d+)?")
+_SENTENCE: Final = re.compile(r"[.!?](?:\s|$)")
+_FIRST_PERSON: Final = re.compile(r"\b(?:i|me|my)\b")
+_NEGATION: Final = re.compile(r"\b(?:not|except|false|incorrect|least)\b")
+_SYMBOL: Final = re.compile(r"[%$=+*/^<>]")
+_HEURISTIC: Final = HeuristicScorer()
+DENSE_FEATURES: Final[tuple[str, ...]] = (
+    *(f"heuristic_{name}" for name in _HEURISTIC.features(Conversation())),
+    "log_chars",
+    "log_question_chars",
+    "log_option_chars",
+    "options",
+    "log_digits",
+    "log_numbers",
+    "newlines",
+    "sentences",
+    "capitalised",
+    "first_person",
+    "negations",
+    "symbols",
+    "word_length",
+)
+"""Names of the dense features, in the order of the model's dense weights."""
+
+
+def _window(text: str) -> str:
+    return text if len(text) <= 2 * _WINDOW else text[:_WINDOW] + "\n" + text[-_WINDOW:]
+
+
+def dense_features(conversation: Conversation) -> list[float]:
+    """The dense features of `conversation`, in the order of `DENSE_FEATURES`."""
+    text = _window(conversation.last_user_text)
+    lower = text.lower()
+    options = _OPTION.findall(text)
+    question = _OPTION.split(text, maxsplit=1)[0] if options else text
+    words = text.split()
+    n_words = max(1, len(words))
+    return [
+        *_HEURISTIC.features(conversation).values(),
+        math.log1p(conversation.char_count),
+        math.log1p(len(question)),
+        math.log1p(sum(map(len, options)) / len(options)) if options else 0.0,
+        min(len(options), 10) / 4,
+        math.log1p(sum(c.isdigit() for c in text)),
+        math.log1p(len(_NUMBER.findall(text))),
+        min(text.count("\n"), 100) / 10,
+        min(len(_SENTENCE.findall(question)), 50) / 5,
+        sum(w[0].isupper() for w in words) / n_words,
+        10 * len(_FIRST_PERSON.findall(lower)) / n_words,
+        min(len(_NEGATION.findall(question.lower())), 10) / 2,
+        min(len(_SYMBOL.findall(text)), 100) / 10,
+        sum(map(len, words)) / n_words / 5,
+    ]
+
+
+def sparse_features(conversation: Conversation, buckets: int) -> dict[int, float]:
+    """Hashed word unigrams and bigrams of the newest user turn, L2-normalised counts (bucket -> value)."""
+    tokens = _TOKEN.findall(_window(conversation.last_user_text).lower())
+    counts: dict[int, float] = {}
+    grams = [*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]
+    for gram in grams:
+        key = zlib.crc32(gram.encode()) % buckets
+        counts[key] = counts.get(key, 0.0) + 1.0
+    norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
+    return {k: v / norm for k, v in counts.items()}
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+class LearnedScorer(Scorer):
+    """Rate complexity with a logistic model learned from labelled prompts.
+
+    Args:
+        buckets: size of the hashed n-gram space (more buckets, fewer collisions, a bigger file).
+        l2: L2 penalty on the dense weights.
+        sparse_l2: L2 penalty on the n-gram weights (higher keeps the model from memorising topics).
+        epochs: full-batch steps of `fit`.
+        learning_rate: step size of `fit` (Adam) and `partial_fit` (AdaGrad).
+        seed: seed of the initial weights of `fit`; the same data and seed give the same model.
+
+    Raises:
+        ConfigError: a hyper-parameter is out of range.
+    """
+
+    def __init__(
+        self,
+        *,
+        buckets: int = 1 << 15,
+        l2: float = 1e-3,
+        sparse_l2: float = 1e-3,
+        epochs: int = 200,
+        learning_rate: float = 0.05,
+        seed: int = 0,
+    ) -> None:
+        if isinstance(buckets, bool) or not isinstance(buckets, int) or not 16 <= buckets <= 1 << 22:
+            raise ConfigError(f"buckets={buckets!r}: expected an int in [16, 4194304]")
+        for name, value in (("l2", l2), ("sparse_l2", sparse_l2), ("learning_rate", learning_rate)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise ConfigError(f"{name}={value!r}: expected a finite number >= 0")
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ConfigError(f"epochs={epochs!r}: expected an int >= 1")
+        self.buckets = buckets
+        self.l2 = float(l2)
+        self.sparse_l2 = float(sparse_l2)
+        self.epochs = epochs
+        self.learning_rate = float(learning_rate)
+        self.seed = seed
+        self.bias = 0.0
+        self.dense_weights = [0.0] * len(DENSE_FEATURES)
+        self.mean = [0.0] * len(DENSE_FEATURES)
+        self.scale = [1.0] * len(DENSE_FEATURES)
+        self.sparse_weights: dict[int, float] = {}
+        self.metadata: dict[str, Any] = {}
+        self._squares: dict[object, float] = {}  # AdaGrad state of partial_fit (not saved)
+
+    # ----------------------------------------------------------------------------------------------- inference
+    def _standardised(self, conversation: Conversation) -> list[float]:
+        return [(x - m) / s for x, m, s in zip(dense_features(conversation), self.mean, self.scale, strict=True)]
+
+    def _logit(self, dense: Sequence[float], sparse: Mapping[int, float]) -> float:
+        weights = self.sparse_weights
+        z = self.bias + sum(w * x for w, x in zip(self.dense_weights, dense, strict=True))
+        return z + sum(weights.get(k, 0.0) * v for k, v in sparse.items())
+
+    def rate(self, conversation: Conversation) -> Score:
+        """Score `conversation`; the reason lists the dense features that pushed the score most."""
+        dense = self._standardised(conversation)
+        sparse = sparse_features(conversation, self.buckets)
+        value = _sigmoid(self._logit(dense, sparse))
+        contributions = sorted(
+            ((name, w * x) for name, w, x in zip(DENSE_FEATURES, self.dense_weights, dense, strict=True)),
+            key=lambda kv: -abs(kv[1]),
+        )
+        ngrams = sum(self.sparse_weights.get(k, 0.0) * v for k, v in sparse.items())
+        reason = ", ".join(f"{name}{c:+.2f}" for name, c in contributions[:3])
+        return Score(value, f"{reason}, ngrams{ngrams:+.2f}")
+
+    # ------------------------------------------------------------------------------------------------ training
+    def _check_labels(self, texts: Sequence[MessagesInput], labels: Sequence[float]) -> list[float]:
+        if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
+            raise InputError(f"texts is {type(texts).__name__}; expected a list of prompts or conversations")
+        if len(texts) != len(labels):
+            raise InputError(
+                f"texts has {len(texts)} items but labels has {len(labels)}; give one label in [0, 1] per text"
+            )
+        out = []
+        for i, label in enumerate(labels):
+            if isinstance(label, bool):
+                label = float(label)
+            if not isinstance(label, (int, float)) or not 0.0 <= label <= 1.0:
+                raise InputError(f"labels[{i}]={label!r}: expected a number in [0, 1] (1 = needs the strong model)")
+            out.append(float(label))
+        return out
+
+    def fit(
+        self,
+        texts: Sequence[MessagesInput],
+        labels: Sequence[float],
+        *,
+        sample_weights: Sequence[float] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> LearnedScorer:
+        """Train from scratch on `texts` and their `labels` (numbers in [0, 1]); return `self`.
+
+        Args:
+            texts: prompts or conversations (anything `as_conversation` reads).
+            labels: one number in [0, 1] per text: how much the strong model is needed.
+            sample_weights: optional weight per text (default 1).
+            progress: called as ``progress(done, total)`` after each epoch.
+
+        Raises:
+            InputError: lengths differ or a label is outside [0, 1].
+            ImportError: numpy is not installed (``pip install 'langroute[learn]'``).
+        """
+        ys = self._check_labels(texts, labels)
+        if not ys:
+            raise InputError("texts is empty: fit needs at least one labelled text")
+        from langroute.scorers._training import fit_logistic
+
+        conversations = [as_conversation(t) for t in texts]
+        dense = [dense_features(c) for c in conversations]
+        sparse = [sparse_features(c, self.buckets) for c in conversations]
+        model = fit_logistic(
+            dense,
+            sparse,
+            ys,
+            sample_weights=sample_weights,
+            buckets=self.buckets,
+            l2=self.l2,
+            sparse_l2=self.sparse_l2,
+            epochs=self.epochs,
+            learning_rate=self.learning_rate,
+            seed=self.seed,
+            progress=progress,
+        )
+        self.bias, self.dense_weights, self.mean, self.scale, self.sparse_weights = model
+        self._squares = {}
+        self.metadata = {"examples": len(ys), "mean_label": sum(ys) / len(ys)}
+        return self
+
+    def partial_fit(self, texts: Sequence[MessagesInput], labels: Sequence[float]) -> LearnedScorer:
+        """Update the model online, one text at a time (AdaGrad on the logistic loss); return `self`.
+
+        Works from scratch (an untrained scorer) or on top of `fit` / `load` / `pretrained`. Pure Python.
+
+        Raises:
+            InputError: lengths differ or a label is outside [0, 1].
+        """
+        ys = self._check_labels(texts, labels)
+        squares = self._squares
+        rate = self.learning_rate
+        for text, y in zip(texts, ys, strict=True):
+            conversation = as_conversation(text)
+            dense = self._standardised(conversation)
+            sparse = sparse_features(conversation, self.buckets)
+            error = _sigmoid(self._logit(dense, sparse)) - y
+            for key, x in (("bias", 1.0), *((("d", i), v) for i, v in enumerate(dense))):
+                weight = self.bias if key == "bias" else self.dense_weights[key[1]]  # type: ignore[index]
+                grad = error * x + (0.0 if key == "bias" else self.l2 * weight)
+                squares[key] = squares.get(key, 0.0) + grad * grad
+                step = rate * grad / (math.sqrt(squares[key]) + 1e-8)
+                if key == "bias":
+                    self.bias -= step
+                else:
+                    self.dense_weights[key[1]] -= step  # type: ignore[index]
+            for k, x in sparse.items():
+                weight = self.sparse_weights.get(k, 0.0)
+                grad = error * x + self.sparse_l2 * weight
+                squares[k] = squares.get(k, 0.0) + grad * grad
+                self.sparse_weights[k] = weight - rate * grad / (math.sqrt(squares[k]) + 1e-8)
+        self.metadata["examples"] = int(self.metadata.get("examples", 0)) + len(ys)
+        return self
+
+    # ------------------------------------------------------------------------------------------- persistence
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a JSON-ready dict (the format `save` writes)."""
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "features": {"dense": list(DENSE_FEATURES), "ngrams": [1, 2], "hash": "crc32", "buckets": self.buckets},
+            "hyperparameters": {
+                "l2": self.l2,
+                "sparse_l2": self.sparse_l2,
+                "epochs": self.epochs,
+                "learning_rate": self.learning_rate,
+                "seed": self.seed,
+            },
+            "metadata": self.metadata,
+            "bias": round(self.bias, 6),
+            "dense": {
+                name: {"weight": round(w, 6), "mean": round(m, 6), "scale": round(s, 6)}
+                for name, w, m, s in zip(DENSE_FEATURES, self.dense_weights, self.mean, self.scale, strict=True)
+            },
+            "sparse": {str(k): round(w, 5) for k, w in sorted(self.sparse_weights.items()) if round(w, 5)},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "model") -> LearnedScorer:
+        """Rebuild a scorer from `to_dict` output.
+
+        Raises:
+            InputError: the dict is not a langroute learned-scorer model of a supported version.
+        """
+        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+            found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
+            raise InputError(f"{source}: not a langroute learned-scorer model (format={found!r}, expected {FORMAT!r})")
+        if data.get("version") != FORMAT_VERSION:
+            raise InputError(
+                f"{source}: model version {data.get('version')!r} is not supported (this release reads version "
+                f"{FORMAT_VERSION}); retrain it with 'langroute train'"
+            )
+        try:
+            features, hyper, dense = data["features"], data["hyperparameters"], data["dense"]
+            if list(features["dense"]) != list(DENSE_FEATURES):
+                raise InputError(f"{source}: its dense features {features['dense']} differ from {DENSE_FEATURES}")
+            scorer = cls(buckets=int(features["buckets"]), **hyper)
+            scorer.bias = float(data["bias"])
+            scorer.dense_weights = [float(dense[n]["weight"]) for n in DENSE_FEATURES]
+            scorer.mean = [float(dense[n]["mean"]) for n in DENSE_FEATURES]
+            scorer.scale = [float(dense[n]["scale"]) or 1.0 for n in DENSE_FEATURES]
+            scorer.sparse_weights = {int(k): float(w) for k, w in data["sparse"].items()}
+            scorer.metadata = dict(data.get("metadata", {}))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"{source}: corrupt learned-scorer model ({type(exc).__name__}: {exc})") from exc
+        return scorer
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model to `path` as JSON, atomically (a temporary file, fsync, then rename); return the path."""
+        return write_atomically(path, json.dumps(self.to_dict(), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> LearnedScorer:
+        """Read a model written by `save`.
+
+        Raises:
+            InputError: the file is not valid JSON, not a learned-scorer model, or of another version.
+            OSError: the file cannot be read.
+        """
+        source = str(path)
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{source}: not a learned-scorer model: invalid JSON ({exc})") from exc
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def pretrained(cls) -> LearnedScorer:
+        """The model shipped with langroute (trained on MMLU and GSM8K routing labels; see weights/README.md)."""
+        return cls.load(PRETRAINED_PATH)
+
+    def __repr__(self) -> str:
+        trained = self.metadata.get("examples", 0)
+        return f"LearnedScorer(buckets={self.buckets}, trained_on={trained})"
