@@ -28,7 +28,10 @@ from langroute.policy import RoutingPolicy
 from langroute.router import Router
 from langroute.scorers import Score, Scorer, get_scorer
 from langroute.scorers.callable import CallableScorer
+from langroute.scorers.embedding import EmbeddingScorer
 from langroute.scorers.heuristic import HeuristicScorer
+from langroute.scorers.learned import LearnedScorer
+from langroute.scorers.llm import LLMScorer
 from langroute.scorers.rules import RuleScorer
 
 if TYPE_CHECKING:
@@ -41,9 +44,12 @@ __all__ = [
     "CallableScorer",
     "ConfigError",
     "Conversation",
+    "EmbeddingScorer",
     "HeuristicScorer",
     "InputError",
+    "LLMScorer",
     "LangrouteError",
+    "LearnedScorer",
     "Router",
     "RouterChatModel",
     "RoutingDecision",

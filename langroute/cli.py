@@ -19,6 +19,9 @@ __all__ = ["main"]
 # name -> (module, one-line help). A module defines `add_arguments(parser)` and `run(args) -> int`.
 _COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "demo": ("langroute._commands.demo", "route a dozen varied prompts over stand-in (or real) models"),
+    "eval": ("langroute._commands.eval", "measure a scorer's routing quality on labelled JSONL data"),
+    "train": ("langroute._commands.train", "train a LearnedScorer on labelled JSONL data"),
+    "calibrate": ("langroute._commands.calibrate", "thresholds that give each candidate its share of traffic"),
 }
 
 

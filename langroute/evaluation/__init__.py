@@ -16,7 +16,7 @@ metrics.apgr, metrics.cpt50, metrics.saving
 from __future__ import annotations
 
 from langroute.evaluation.crossval import group_folds, groups
-from langroute.evaluation.data import Record, by_dataset, load_records, parse_record
+from langroute.evaluation.data import Record, by_dataset, load_prompts, load_records, parse_record
 from langroute.evaluation.metrics import (
     DEFAULT_PRICES,
     CurvePoint,
@@ -41,6 +41,7 @@ __all__ = [
     "evaluate",
     "group_folds",
     "groups",
+    "load_prompts",
     "load_records",
     "parse_record",
     "pgr",

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from langroute.errors import InputError
 
-__all__ = ["Record", "by_dataset", "load_records", "parse_record"]
+__all__ = ["Record", "by_dataset", "load_prompts", "load_records", "parse_record"]
 
 _FORMAT = (
     'expected a JSON object with "prompt" and either "weak_correct"/"strong_correct" (booleans) '
@@ -56,6 +56,16 @@ class Record:
     def gain(self) -> float:
         """How much routing this prompt to the strong model helps, in [-1, 1]."""
         return self.strong - self.weak
+
+    @property
+    def label(self) -> float:
+        """The training label of a scorer: the gain mapped to [0, 1], ``(1 + strong - weak) / 2``.
+
+        1 = only the strong model is right, 0.5 = both right or both wrong (routing changes nothing),
+        0 = only the weak model is right. Ranking prompts by the expected label is ranking them by the
+        expected quality gained per strong call, which is what the quality-vs-share curve rewards.
+        """
+        return (1.0 + self.strong - self.weak) / 2.0
 
 
 def _quality(obj: Mapping[str, object], model: str) -> float:
@@ -93,6 +103,30 @@ def parse_record(line: str, *, default_dataset: str = "data") -> Record:
     dataset = obj.get("dataset", default_dataset)
     domain = obj.get("domain", dataset)
     return Record(prompt, weak, strong, str(dataset), str(domain))
+
+
+def load_prompts(paths: Iterable[str | Path]) -> list[str]:
+    """Read the ``"prompt"`` of every JSON line of `paths` (no quality labels needed), e.g. to calibrate.
+
+    Raises:
+        InputError: a line is not a JSON object with a string ``"prompt"`` (the message names the file and line).
+        OSError: a file cannot be read.
+    """
+    prompts: list[str] = []
+    for path in map(Path, paths):
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path}:{number}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+                prompt = obj.get("prompt") if isinstance(obj, dict) else None
+                if not isinstance(prompt, str):
+                    raise InputError(f'{path}:{number}: expected a JSON object with a string "prompt"')
+                prompts.append(prompt)
+    return prompts
 
 
 def load_records(paths: Iterable[str | Path]) -> list[Record]:

@@ -1,0 +1,65 @@
+"""Quality vs share of strong calls, one panel per dataset: the random line and each scorer's curve.
+
+Needs matplotlib (``pip install 'langroute[plot]'``); it is imported only when a plot is drawn.
+
+```python
+from langroute.evaluation.plot import plot_curves
+
+plot_curves(rows, "curves.png")   # rows from langroute.evaluation.report.evaluate_scorer
+```
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from langroute._atomic import write_atomically
+from langroute.evaluation.report import Row
+
+__all__ = ["plot_curves"]
+
+
+def plot_curves(rows: Sequence[Row], path: str | os.PathLike[str], *, title: str | None = None) -> Path:
+    """Draw each row's curve, grouped by dataset, and write a PNG to `path` atomically; return the path.
+
+    Raises:
+        ImportError: matplotlib is not installed.
+        ValueError: `rows` is empty.
+    """
+    if not rows:
+        raise ValueError("rows is empty: nothing to plot; evaluate at least one scorer on one dataset")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError("plotting needs matplotlib: pip install 'langroute[plot]'") from exc
+
+    datasets = list(dict.fromkeys(row.dataset for row in rows))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 4.2), squeeze=False)
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        group = [row for row in rows if row.dataset == dataset]
+        first = group[0].metrics
+        ax.plot([0, 1], [first.weak_quality, first.strong_quality], "--", color="grey", label="random (APGR 0.50)")
+        ax.axhline(first.quality_target * first.strong_quality, color="lightgrey", linewidth=0.8)
+        for row in group:
+            shares = [p.share for p in row.curve]
+            quality = [p.quality for p in row.curve]
+            ax.plot(shares, quality, marker=".", markersize=3, label=f"{row.scorer} (APGR {row.metrics.apgr:.2f})")
+        ax.set_title(f"{dataset} (n={first.n})")
+        ax.set_xlabel("share of calls to the strong model")
+        ax.set_ylabel("quality of routed answers")
+        ax.set_xlim(0, 1)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return write_atomically(path, buffer.getvalue())

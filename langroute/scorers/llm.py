@@ -1,0 +1,125 @@
+"""`LLMScorer`: ask a (cheap) chat model to rate a conversation's complexity from 0 to 10.
+
+`model` is a LangChain chat model (anything with ``invoke`` / ``ainvoke`` taking ``(role, text)`` pairs and
+returning a message with ``content``) or a LlamaIndex LLM (``chat`` / ``achat``, or ``complete`` /
+``acomplete``). The conversation's text (its first and last 4 KB) is sent to the model. The first number in
+the reply, from 0 to 10, becomes the score divided by 10; an unparseable or out-of-range reply gives `default`.
+A blank conversation scores 0 without a call. Errors of the model itself propagate.
+
+```python
+from langroute import LLMScorer
+
+scorer = LLMScorer(cheap_chat_model)
+scorer.explain("Prove that there are infinitely many primes.")   # Score(value=0.7, reason='model rated 7/10')
+```
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Final
+
+from langroute.conversation import Conversation
+from langroute.errors import ConfigError
+from langroute.scorers.base import Score, Scorer
+
+__all__ = ["RATING_PROMPT", "LLMScorer"]
+
+RATING_PROMPT: Final = (
+    "You rate how hard a conversation is for an AI assistant to answer well, on a scale from 0 to 10: "
+    "0-2 greetings, chit-chat, simple lookups; 3-5 ordinary questions and short writing; 6-8 multi-step "
+    "reasoning, math, non-trivial code; 9-10 expert-level proofs, system design, long complex tasks. "
+    "Reply with the number only."
+)
+"""The system instruction sent with every conversation."""
+
+_WINDOW: Final = 4096
+_NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _transcript(conversation: Conversation) -> str:
+    text = "\n".join(f"{turn.role}: {turn.text}" for turn in conversation.turns)
+    if len(text) > 2 * _WINDOW:
+        text = text[:_WINDOW] + "\n[...]\n" + text[-_WINDOW:]
+    return f"Rate this conversation:\n<conversation>\n{text}\n</conversation>"
+
+
+def _reply_text(reply: Any) -> str:
+    """The text of a LangChain message, a LlamaIndex ChatResponse / CompletionResponse, or a str."""
+    if isinstance(reply, str):
+        return reply
+    message = getattr(reply, "message", None)  # LlamaIndex ChatResponse
+    if message is not None:
+        reply = message
+    content = getattr(reply, "content", None)
+    if content is None:
+        content = getattr(reply, "text", "")
+    if isinstance(content, list):  # LangChain content blocks
+        return " ".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content if p)
+    return str(content or "")
+
+
+class LLMScorer(Scorer):
+    """Rate complexity by asking a chat model for a 0-10 rating.
+
+    Args:
+        model: a LangChain chat model or a LlamaIndex LLM (see the module docstring).
+        default: the score when the reply has no number in [0, 10].
+        prompt: the system instruction (default `RATING_PROMPT`).
+
+    Raises:
+        ConfigError: `default` is not in [0, 1], or `model` has none of the supported methods.
+    """
+
+    def __init__(self, model: Any, *, default: float = 0.5, prompt: str = RATING_PROMPT) -> None:
+        if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0.0 <= default <= 1.0:
+            raise ConfigError(f"default={default!r}: expected a number in [0, 1]")
+        if not any(hasattr(model, name) for name in ("invoke", "chat", "complete")):
+            raise ConfigError(
+                f"model is {type(model).__name__}; expected a LangChain chat model (invoke) or a LlamaIndex LLM "
+                "(chat or complete)"
+            )
+        self.model = model
+        self.default = float(default)
+        self.prompt = prompt
+
+    def parse(self, reply: str) -> Score:
+        """Turn the model's reply into a score: the first number in [0, 10] divided by 10, else `default`."""
+        match = _NUMBER.search(reply)
+        if match is not None:
+            rating = float(match.group())
+            if math.isfinite(rating) and 0.0 <= rating <= 10.0:
+                return Score(rating / 10.0, f"model rated {match.group()}/10")
+        return Score(self.default, f"unparseable reply {reply[:40]!r}; default {self.default}")
+
+    def _request(self, conversation: Conversation) -> tuple[str, Any]:
+        """(method kind, argument) for the model: the prompt in the form its framework expects."""
+        transcript = _transcript(conversation)
+        if hasattr(self.model, "invoke"):
+            return "invoke", [("system", self.prompt), ("human", transcript)]
+        if hasattr(self.model, "chat"):
+            from llama_index.core.llms import ChatMessage
+
+            return "chat", [
+                ChatMessage(role="system", content=self.prompt),
+                ChatMessage(role="user", content=transcript),
+            ]
+        return "complete", f"{self.prompt}\n\n{transcript}\nRating:"
+
+    def rate(self, conversation: Conversation) -> Score:
+        """Ask the model; parse its reply."""
+        if conversation.is_blank:
+            return Score(0.0, "blank conversation")
+        kind, request = self._request(conversation)
+        return self.parse(_reply_text(getattr(self.model, kind)(request)))
+
+    async def arate(self, conversation: Conversation) -> Score:
+        """Async `rate` (``ainvoke`` / ``achat`` / ``acomplete``)."""
+        if conversation.is_blank:
+            return Score(0.0, "blank conversation")
+        kind, request = self._request(conversation)
+        return self.parse(_reply_text(await getattr(self.model, "a" + kind)(request)))
+
+    def __repr__(self) -> str:
+        return f"LLMScorer({type(self.model).__name__}, default={self.default})"
