@@ -40,8 +40,12 @@ def plot_curves(rows: Sequence[Row], path: str | os.PathLike[str], *, title: str
         raise ImportError("plotting needs matplotlib: pip install 'langroute[plot]'") from exc
 
     datasets = list(dict.fromkeys(row.dataset for row in rows))
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 4.2), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets, strict=True):
+    columns = min(2, len(datasets))
+    rows_needed = -(-len(datasets) // columns)
+    fig, axes = plt.subplots(rows_needed, columns, figsize=(5.6 * columns, 4.4 * rows_needed), squeeze=False)
+    for ax in axes.flat[len(datasets) :]:
+        ax.set_visible(False)
+    for ax, dataset in zip(axes.flat, datasets, strict=False):
         group = [row for row in rows if row.dataset == dataset]
         first = group[0].metrics
         ax.plot([0, 1], [first.weak_quality, first.strong_quality], "--", color="grey", label="random (APGR 0.50)")

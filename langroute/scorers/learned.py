@@ -1,9 +1,10 @@
 """`LearnedScorer`: a small logistic model over prompt features, trained on labelled routing data.
 
 Inference is pure Python (no numpy, no scikit-learn, no network): hashed word unigrams and bigrams of the newest
-user turn, plus a few dense features (lengths, numbers, answer options, the `HeuristicScorer` signals), combined
-by one logistic function. Training (`fit`) uses numpy (``pip install 'langroute[learn]'``); `partial_fit` does
-online updates in pure Python, from scratch or on top of a trained model.
+user turn, plus a few dense features (lengths, numbers, answer options, keyword families for code, math,
+reasoning, steps, constraints and chit-chat, turns, attachments, tools), combined by one logistic function.
+Training (`fit`) uses numpy (``pip install 'langroute[learn]'``); `partial_fit` does online updates in pure
+Python, from scratch or on top of a trained model.
 
 The label of a prompt is a number in [0, 1]; the shipped model is trained on ``(1 + strong - weak) / 2``,
 the expected gain of calling the strong model mapped to [0, 1] (see ``langroute/scorers/weights/README.md``).
@@ -28,6 +29,7 @@ import math
 import os
 import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -36,9 +38,15 @@ from langroute._atomic import write_atomically
 from langroute.conversation import Conversation, MessagesInput, as_conversation
 from langroute.errors import ConfigError, InputError
 from langroute.scorers.base import Score, Scorer
-from langroute.scorers.heuristic import HeuristicScorer
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "PRETRAINED_PATH", "LearnedScorer"]
+__all__ = [
+    "DENSE_FEATURES",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "PRETRAINED_PATH",
+    "LearnedScorer",
+    "extract_features",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,73 +58,110 @@ PRETRAINED_PATH: Final = Path(__file__).parent / "weights" / "learned-v1.json"
 """The model `LearnedScorer.pretrained` loads."""
 
 _WINDOW: Final = 4096  # characters read from each end of the newest user turn (bounded cost on 1 MB input)
-_TOKEN: Final = re.compile(r"[a-z]+|\d+|[^\sa-z\d]")
+_TOKEN: Final = re.compile(r"[a-z]+|\d+")
 _OPTION: Final = re.compile(r"^\s*\(?[A-Ja-j][.)]\s?(.*)$", re.MULTILINE)
-_NUMBER: Final = re.compile(r"\d+(?:[.,]\d+)?")
 _SENTENCE: Final = re.compile(r"[.!?](?:\s|$)")
-_FIRST_PERSON: Final = re.compile(r"\b(?:i|me|my)\b")
-_NEGATION: Final = re.compile(r"\b(?:not|except|false|incorrect|least)\b")
-_SYMBOL: Final = re.compile(r"[%$=+*/^<>]")
-_HEURISTIC: Final = HeuristicScorer()
-DENSE_FEATURES: Final[tuple[str, ...]] = (
-    *(f"heuristic_{name}" for name in _HEURISTIC.features(Conversation())),
+_SYMBOLS: Final = "%$=+*/^<>{}[]();_\\|"
+_DIGITS: Final = str.maketrans("", "", "0123456789")
+_MIX: Final = 0x9E3779B1  # combines two token hashes into a bigram hash
+_KEYWORDS: Final[dict[str, str]] = {
+    "code": "def class function return import const let var async await lambda struct impl fn public private void "
+    "select join sql regex api endpoint bug traceback exception compile refactor python javascript typescript "
+    "java rust golang kubernetes docker code script query database thread",
+    "math": "theorem lemma integral derivative differentiate equation matrix matrices probability polynomial "
+    "logarithm modulo prime induction converge converges optimization optimisation complexity asymptotic calculus "
+    "algebra statistic statistics variance gradient vector prove proof sqrt percent ratio average total",
+    "reasoning": "why explain analyze analyse analysis compare contrast evaluate justify derive design architecture "
+    "strategy plan debug diagnose implement critique review reason assess rigorous formal formally tradeoffs",
+    "steps": "first then next finally afterwards subsequently lastly second third step steps",
+    "constraints": "must should shall ensure exactly only never always require requires required requirements "
+    "constraint constraints limit format json schema deadline budget without",
+    "simple": "hi hello hey thanks thank ok okay bye translate define spell synonym capital joke",
+    "first_person": "i me my",
+    "negation": "not except false incorrect least never",
+}
+_FAMILY: Final[dict[str, int]] = {
+    word: index for index, words in enumerate(_KEYWORDS.values()) for word in words.split()
+}
+_BASE_FEATURES: Final[tuple[str, ...]] = (
+    *(f"words_{family}" for family in _KEYWORDS),
     "log_chars",
     "log_question_chars",
     "log_option_chars",
     "options",
     "log_digits",
     "log_numbers",
+    "log_tokens",
     "newlines",
     "sentences",
+    "questions",
     "capitalised",
-    "first_person",
-    "negations",
     "symbols",
     "word_length",
+    "turns",
+    "attachments",
+    "tools",
 )
-"""Names of the dense features, in the order of the model's dense weights."""
+DENSE_FEATURES: Final[tuple[str, ...]] = (*_BASE_FEATURES, *(f"choice_{n}" for n in _BASE_FEATURES), "choice")
+"""Names of the dense features, in the order of the model's dense weights. Each base feature appears twice:
+as is, and multiplied by ``choice`` (1 when the prompt lists lettered answer options), so multiple-choice
+questions and free-form requests get their own weights."""
 
 
 def _window(text: str) -> str:
     return text if len(text) <= 2 * _WINDOW else text[:_WINDOW] + "\n" + text[-_WINDOW:]
 
 
-def dense_features(conversation: Conversation) -> list[float]:
-    """The dense features of `conversation`, in the order of `DENSE_FEATURES`."""
+def extract_features(conversation: Conversation, buckets: int) -> tuple[list[float], dict[int, float]]:
+    """The features of `conversation`: dense values (in `DENSE_FEATURES` order) and hashed n-grams.
+
+    The n-grams are the word unigrams and bigrams of the newest user turn (lower-cased, CRC-32 hashed into
+    `buckets`), as L2-normalised counts. Only the first and last 4 KB of that turn are read.
+    """
     text = _window(conversation.last_user_text)
-    lower = text.lower()
+    tokens = _TOKEN.findall(text.lower())
+    token_counts = Counter(tokens)
+    families = [0] * len(_KEYWORDS)
+    numbers = 0
+    for token, count in token_counts.items():
+        family = _FAMILY.get(token)
+        if family is not None:
+            families[family] += count
+        elif token.isdigit():
+            numbers += count
+    hashes = {token: zlib.crc32(token.encode()) for token in token_counts}
+    codes = [hashes[token] for token in tokens]
+    keys = [code % buckets for code in codes]
+    keys += [((a * _MIX) ^ b) % buckets for a, b in itertools.pairwise(codes)]
+    counts = Counter(keys)
+    norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
+    sparse = {k: v / norm for k, v in counts.items()}
+
     options = _OPTION.findall(text)
     question = _OPTION.split(text, maxsplit=1)[0] if options else text
     words = text.split()
     n_words = max(1, len(words))
-    return [
-        *_HEURISTIC.features(conversation).values(),
+    base = [
+        *(math.log1p(count) for count in families),
         math.log1p(conversation.char_count),
         math.log1p(len(question)),
         math.log1p(sum(map(len, options)) / len(options)) if options else 0.0,
         min(len(options), 10) / 4,
-        math.log1p(sum(c.isdigit() for c in text)),
-        math.log1p(len(_NUMBER.findall(text))),
+        math.log1p(len(text) - len(text.translate(_DIGITS))),
+        math.log1p(numbers),
+        math.log1p(len(tokens)),
         min(text.count("\n"), 100) / 10,
         min(len(_SENTENCE.findall(question)), 50) / 5,
+        min(question.count("?"), 10) / 2,
         sum(w[0].isupper() for w in words) / n_words,
-        10 * len(_FIRST_PERSON.findall(lower)) / n_words,
-        min(len(_NEGATION.findall(question.lower())), 10) / 2,
-        min(len(_SYMBOL.findall(text)), 100) / 10,
+        min(sum(map(text.count, _SYMBOLS)), 200) / 20,
         sum(map(len, words)) / n_words / 5,
+        min(sum(turn.role == "user" for turn in conversation.turns), 10) / 5,
+        min(conversation.non_text_parts, 4) / 2,
+        1.0 if conversation.has_tools else 0.0,
     ]
-
-
-def sparse_features(conversation: Conversation, buckets: int) -> dict[int, float]:
-    """Hashed word unigrams and bigrams of the newest user turn, L2-normalised counts (bucket -> value)."""
-    tokens = _TOKEN.findall(_window(conversation.last_user_text).lower())
-    counts: dict[int, float] = {}
-    grams = [*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]
-    for gram in grams:
-        key = zlib.crc32(gram.encode()) % buckets
-        counts[key] = counts.get(key, 0.0) + 1.0
-    norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
-    return {k: v / norm for k, v in counts.items()}
+    choice = 1.0 if len(options) >= 2 else 0.0
+    return [*base, *(x * choice for x in base), choice], sparse
 
 
 def _sigmoid(z: float) -> float:
@@ -170,8 +215,9 @@ class LearnedScorer(Scorer):
         self._squares: dict[object, float] = {}  # AdaGrad state of partial_fit (not saved)
 
     # ----------------------------------------------------------------------------------------------- inference
-    def _standardised(self, conversation: Conversation) -> list[float]:
-        return [(x - m) / s for x, m, s in zip(dense_features(conversation), self.mean, self.scale, strict=True)]
+    def _features(self, conversation: Conversation) -> tuple[list[float], dict[int, float]]:
+        dense, sparse = extract_features(conversation, self.buckets)
+        return [(x - m) / s for x, m, s in zip(dense, self.mean, self.scale, strict=True)], sparse
 
     def _logit(self, dense: Sequence[float], sparse: Mapping[int, float]) -> float:
         weights = self.sparse_weights
@@ -180,8 +226,7 @@ class LearnedScorer(Scorer):
 
     def rate(self, conversation: Conversation) -> Score:
         """Score `conversation`; the reason lists the dense features that pushed the score most."""
-        dense = self._standardised(conversation)
-        sparse = sparse_features(conversation, self.buckets)
+        dense, sparse = self._features(conversation)
         value = _sigmoid(self._logit(dense, sparse))
         contributions = sorted(
             ((name, w * x) for name, w, x in zip(DENSE_FEATURES, self.dense_weights, dense, strict=True)),
@@ -234,8 +279,9 @@ class LearnedScorer(Scorer):
         from langroute.scorers._training import fit_logistic
 
         conversations = [as_conversation(t) for t in texts]
-        dense = [dense_features(c) for c in conversations]
-        sparse = [sparse_features(c, self.buckets) for c in conversations]
+        features = [extract_features(c, self.buckets) for c in conversations]
+        dense = [f[0] for f in features]
+        sparse = [f[1] for f in features]
         model = fit_logistic(
             dense,
             sparse,
@@ -267,8 +313,7 @@ class LearnedScorer(Scorer):
         rate = self.learning_rate
         for text, y in zip(texts, ys, strict=True):
             conversation = as_conversation(text)
-            dense = self._standardised(conversation)
-            sparse = sparse_features(conversation, self.buckets)
+            dense, sparse = self._features(conversation)
             error = _sigmoid(self._logit(dense, sparse)) - y
             for key, x in (("bias", 1.0), *((("d", i), v) for i, v in enumerate(dense))):
                 weight = self.bias if key == "bias" else self.dense_weights[key[1]]  # type: ignore[index]
@@ -293,7 +338,7 @@ class LearnedScorer(Scorer):
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
-            "features": {"dense": list(DENSE_FEATURES), "ngrams": [1, 2], "hash": "crc32", "buckets": self.buckets},
+            "features": {"dense": list(DENSE_FEATURES), "ngrams": [1, 2], "hash": "crc32-mix", "buckets": self.buckets},
             "hyperparameters": {
                 "l2": self.l2,
                 "sparse_l2": self.sparse_l2,
