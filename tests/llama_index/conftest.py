@@ -13,6 +13,7 @@ from llama_index.core.base.llms.types import (
     CompletionResponseGen,
     LLMMetadata,
 )
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
@@ -69,7 +70,7 @@ class FailingLLM(CustomLLM):
 class EventCapture(BaseEventHandler):
     """Records every instrumentation event; assertions happen outside `handle` (the dispatcher swallows errors)."""
 
-    events: list[BaseEvent] = []
+    events: list[BaseEvent] = Field(default_factory=list)
 
     @classmethod
     def class_name(cls) -> str:
@@ -103,7 +104,7 @@ def make_failing() -> Any:
 @pytest.fixture
 def events() -> Iterator[EventCapture]:
     """An `EventCapture` attached to the root dispatcher for the duration of a test."""
-    capture = EventCapture(events=[])
+    capture = EventCapture()
     root = get_dispatcher()
     root.add_event_handler(capture)
     try:

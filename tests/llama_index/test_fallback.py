@@ -53,13 +53,13 @@ async def test_async_fallback_and_all_fail(make_failing):
 
 def test_forced_route_does_not_fall_back(make_failing):
     llm = _router({"small": MockLLM(), "large": make_failing(message="down")})
-    with pytest.raises(RuntimeError, match="^down$"):
+    with pytest.raises(RuntimeError, match=r"^down$"):
         llm.chat(MSGS, route="large")
 
 
 def test_fallbacks_off_raises_the_candidates_error(make_failing):
     llm = _router({"small": make_failing(message="down"), "large": MockLLM()}, fallbacks=False)
-    with pytest.raises(RuntimeError, match="^down$"):
+    with pytest.raises(RuntimeError, match=r"^down$"):
         llm.complete("x")
 
 
@@ -87,10 +87,14 @@ async def test_async_streams_fall_back_only_before_the_first_chunk(make_failing)
     assert [c.additional_kwargs["langroute"]["model"] for c in chunks] == ["large", "large"]
 
     cut = _router({"small": make_failing(message="cut", chunks_before_error=2), "large": MockLLM(max_tokens=2)})
-    seen = []
-    with pytest.raises(RuntimeError, match="cut"):
+    seen: list[str] = []
+
+    async def drain() -> None:
         async for chunk in await cut.astream_chat(MSGS):
             seen.append(chunk.additional_kwargs["langroute"]["model"])
+
+    with pytest.raises(RuntimeError, match="cut"):
+        await drain()
     assert seen == ["small", "small"]
 
 
