@@ -179,15 +179,15 @@ class RouterLLM(FunctionCallingLLM):
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Route `prompt`, then call the chosen candidate's `complete`. ``route="name"`` forces a candidate."""
         route = kwargs.pop("route", None)
-        kwargs["formatted"] = formatted
-        decision, response = self._delegate("complete", prompt_conversation(prompt), route, (prompt,), kwargs)
+        decision, response = self._delegate("complete", prompt_conversation(prompt), route, (prompt, formatted), kwargs)
         return _tagged(response, decision)
 
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Async `complete`."""
         route = kwargs.pop("route", None)
-        kwargs["formatted"] = formatted
-        decision, response = await self._adelegate("acomplete", prompt_conversation(prompt), route, (prompt,), kwargs)
+        decision, response = await self._adelegate(
+            "acomplete", prompt_conversation(prompt), route, (prompt, formatted), kwargs
+        )
         return _tagged(response, decision)
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -206,18 +206,18 @@ class RouterLLM(FunctionCallingLLM):
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         """Route `prompt`, then stream the chosen candidate's own `stream_complete`."""
         route = kwargs.pop("route", None)
-        kwargs["formatted"] = formatted
         decision, opened = self._delegate(
-            "stream_complete", prompt_conversation(prompt), route, (prompt,), kwargs, True
+            "stream_complete", prompt_conversation(prompt), route, (prompt, formatted), kwargs, True
         )
         return _tagged_stream(opened, decision)
 
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         """Async `stream_complete`."""
         route = kwargs.pop("route", None)
-        kwargs["formatted"] = formatted
         conversation = prompt_conversation(prompt)
-        decision, opened = await self._adelegate("astream_complete", conversation, route, (prompt,), kwargs, True)
+        decision, opened = await self._adelegate(
+            "astream_complete", conversation, route, (prompt, formatted), kwargs, True
+        )
         return _atagged_stream(opened, decision)
 
     # -- function calling ---------------------------------------------------------------------------------------
