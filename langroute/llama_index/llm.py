@@ -16,7 +16,7 @@ How a call flows (sync and async alike):
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from llama_index.core.base.llms.types import (
@@ -37,7 +37,6 @@ from llama_index.core.llms.llm import LLM, ToolSelection
 
 from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
-from langroute.errors import ConfigError
 from langroute.llama_index.events import RoutingDecisionEvent
 from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
 from langroute.router import Router
@@ -108,8 +107,8 @@ class RouterLLM(FunctionCallingLLM):
         """Validate the routing config (errors name the field), then build the LLM.
 
         Raises:
-            ConfigError: `models` is empty or not a dict, or `thresholds` has the wrong length, order or range.
-            TypeError: a `models` value is not a LlamaIndex `LLM`, or `scorer` is not a langroute `Scorer`.
+            ConfigError: `models` is empty, or `thresholds` has the wrong length, order or range (a `ValueError`).
+            TypeError: `models` is not a dict of LlamaIndex `LLM`s, or `scorer` is not a langroute `Scorer`.
         """
         router = _build_router(
             data.get("models"),
@@ -117,6 +116,7 @@ class RouterLLM(FunctionCallingLLM):
             data.get("thresholds"),
             data.get("fallbacks", True),
         )
+        data["models"] = dict(data["models"])
         data["scorer"] = router.scorer
         data["thresholds"] = list(router.policy.thresholds)
         super().__init__(**data)
@@ -446,17 +446,17 @@ class RouterLLM(FunctionCallingLLM):
 
 
 def _build_router(models: object, scorer: object, thresholds: object, fallbacks: object) -> Router:
-    """The core `Router` for these fields; raises errors that name the field."""
-    if not isinstance(models, dict):
-        raise ConfigError(
+    """The core `Router` for these field values; its errors name the field (the same rules as `RouterChatModel`)."""
+    if not isinstance(models, Mapping):
+        raise TypeError(
             f"models={models!r}: expected a dict of name -> LlamaIndex LLM, cheapest first, "
             'e.g. models={"small": llm_a, "large": llm_b}'
         )
     for name, candidate in models.items():
         if not isinstance(candidate, LLM):
             raise TypeError(
-                f"models[{name!r}] is {type(candidate).__name__}; expected a llama_index.core LLM "
-                "(wrap LangChain models with llama-index-llms-langchain's LangChainLLM)"
+                f"models[{name!r}] is a {type(candidate).__name__}; "
+                "expected a LlamaIndex LLM (a llama_index.core.llms.LLM subclass)"
             )
     if not isinstance(fallbacks, bool):
         raise TypeError(f"fallbacks={fallbacks!r}: expected True or False")

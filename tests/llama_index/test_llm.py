@@ -49,9 +49,9 @@ def test_default_scorer_is_heuristic():
     ("kwargs", "error", "field"),
     [
         ({"models": {}}, ConfigError, "models"),
-        ({"models": ["a", "b"]}, ConfigError, "models"),
-        ({}, ConfigError, "models"),
-        ({"models": {"a": MockLLM(), "b": "gpt-4o"}}, TypeError, "models['b']"),
+        ({"models": ["a", "b"]}, TypeError, "models=['a', 'b']: expected a dict of name -> LlamaIndex LLM"),
+        ({}, TypeError, "models=None"),
+        ({"models": {"a": MockLLM(), "b": "gpt-4o"}}, TypeError, "models['b'] is a str"),
         ({"models": {"a": MockLLM(), "b": MockLLM()}, "thresholds": [0.2, 0.4]}, ConfigError, "thresholds"),
         (
             {"models": {"a": MockLLM(), "b": MockLLM(), "c": MockLLM()}, "thresholds": [0.7, 0.3]},
