@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from llama_index.core.agent.workflow import FunctionAgent, ReActAgent
+from llama_index.core.agent.workflow import AgentStream, AgentWorkflow, FunctionAgent, ReActAgent
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, ToolCallBlock
-from llama_index.core.bridge.pydantic import Field
+from llama_index.core.bridge.pydantic import BaseModel, Field
 from llama_index.core.llms import MockLLM
 from llama_index.core.llms.mock import MockFunctionCallingLLM
+from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from llama_index.core.workflow import Context
 
@@ -182,3 +183,27 @@ async def test_react_agent_runs_on_the_router(events):
     assert recorder.calls == ["Oslo"]
     assert str(result.response.content) == "sunny"
     assert {d.model for d in events.decisions()} == {"small"}
+
+
+async def test_agent_workflow_streams_routed_deltas(events):
+    llm = RouterLLM(models={"small": MockFunctionCallingLLM(), "large": MockFunctionCallingLLM()})
+    recorder = _Recorder()
+    workflow = AgentWorkflow(agents=[FunctionAgent(name="weather", tools=[recorder.tool()], llm=llm)])
+    handler = workflow.run(user_msg="weather?")
+    deltas = [event.delta async for event in handler.stream_events() if isinstance(event, AgentStream)]
+    result = await handler
+    assert recorder.calls == ["Paris"]
+    assert str(result.response.content) == "Tool calls complete."
+    assert "".join(deltas).endswith("Tool calls complete.")
+    assert [d.model for d in events.decisions()] == ["small", "small"]
+
+
+class _Answer(BaseModel):
+    city: str = "Paris"
+    sunny: bool = True
+
+
+def test_structured_predict_goes_through_function_calling():
+    llm = RouterLLM(models={"small": MockFunctionCallingLLM(), "large": MockFunctionCallingLLM()})
+    answer = llm.structured_predict(_Answer, PromptTemplate("Weather in {city}?"), city="Paris")
+    assert answer == _Answer()
