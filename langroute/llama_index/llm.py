@@ -39,7 +39,7 @@ from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
 from langroute.llama_index.events import RoutingDecisionEvent
 from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
-from langroute.router import Router
+from langroute.router import Router, default_scorer
 from langroute.scorers.base import Scorer
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class RouterLLM(FunctionCallingLLM):
         response.additional_kwargs["langroute"]["model"]          # 'small'
         for chunk in llm.stream_complete("hi", route="large"):    # forced route, never scored
             print(chunk.delta, chunk.additional_kwargs["langroute"]["forced"])
-        await llm.achat(messages)
+        await llm.achat([ChatMessage(role="user", content="hi")])
         ```
     Tool calling:
         ``chat_with_tools`` and its stream/async twins route first, then let the chosen candidate build its own
@@ -91,7 +91,9 @@ class RouterLLM(FunctionCallingLLM):
     """
 
     models: dict[str, LLM] = Field(description="Candidate LLMs by name, cheapest first (the dict's order).")
-    scorer: Scorer = Field(description="How hard a conversation is, 0..1; defaults to `HeuristicScorer()`.")
+    scorer: Scorer = Field(
+        default_factory=default_scorer, description="How hard a conversation is, 0..1; defaults to `HeuristicScorer()`."
+    )
     thresholds: list[float] | None = Field(
         default=None,
         description="Ascending cut-offs in [0, 1], one fewer than candidates; None spaces them evenly.",
@@ -110,16 +112,9 @@ class RouterLLM(FunctionCallingLLM):
             ConfigError: `models` is empty, or `thresholds` has the wrong length, order or range (a `ValueError`).
             TypeError: `models` is not a dict of LlamaIndex `LLM`s, or `scorer` is not a langroute `Scorer`.
         """
-        router = _build_router(
-            data.get("models"),
-            data.get("scorer"),
-            data.get("thresholds"),
-            data.get("fallbacks", True),
-        )
-        data["models"] = dict(data["models"])
-        data["scorer"] = router.scorer
-        data["thresholds"] = list(router.policy.thresholds)
-        super().__init__(**data)
+        config = {"fallbacks": True} | {field: data.get(field) for field in _ROUTING_FIELDS if field in data}
+        router = _build_router(*(config.get(field) for field in _ROUTING_FIELDS))
+        super().__init__(**(data | _field_values(config, router)))
         self._router = router
         self._share_callback_manager(previous=None)
 
@@ -129,6 +124,7 @@ class RouterLLM(FunctionCallingLLM):
         if name in _ROUTING_FIELDS:
             config = {field: getattr(self, field) for field in _ROUTING_FIELDS} | {name: value}
             router = _build_router(*(config[field] for field in _ROUTING_FIELDS))
+            value = _field_values(config, router)[name]
         previous = self.__dict__.get("callback_manager")
         super().__setattr__(name, value)
         if router is not None:
@@ -461,6 +457,16 @@ def _build_router(models: object, scorer: object, thresholds: object, fallbacks:
     if not isinstance(fallbacks, bool):
         raise TypeError(f"fallbacks={fallbacks!r}: expected True or False")
     return Router(list(models), scorer=scorer, thresholds=thresholds, fallbacks=fallbacks)  # type: ignore[arg-type]
+
+
+def _field_values(config: Mapping[str, Any], router: Router) -> dict[str, Any]:
+    """The routing fields as stored: a plain dict of models, the scorer in use, the thresholds in force."""
+    return {
+        "models": dict(config["models"]),
+        "scorer": router.scorer,
+        "thresholds": list(router.policy.thresholds),
+        "fallbacks": router.fallbacks,
+    }
 
 
 def _tools_request(

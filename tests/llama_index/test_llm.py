@@ -258,3 +258,11 @@ def test_chat_conversation_reads_roles_text_and_counts_images():
     conv = chat_conversation(messages, has_tools=True)
     assert conv.pairs() == [("system", "rules"), ("user", "what is this?"), ("assistant", "a cat"), ("tool", "42")]
     assert (conv.non_text_parts, conv.has_images, conv.has_tools) == (1, True, True)
+
+
+def test_assigned_fields_are_stored_as_in_force(llm):
+    llm.thresholds = None
+    assert llm.thresholds == [0.5]
+    llm.scorer = None
+    assert isinstance(llm.scorer, HeuristicScorer)
+    assert llm.router.scorer is llm.scorer
