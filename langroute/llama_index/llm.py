@@ -231,13 +231,7 @@ class RouterLLM(FunctionCallingLLM):
     ) -> ChatResponse:
         """Route the conversation (tools known), then call the chosen candidate's own `chat_with_tools`."""
         request = _tools_request(
-            tools,
-            kwargs,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
         )
         decision, response = self._delegate("chat_with_tools", *request)
         return _tagged(response, decision)
@@ -255,13 +249,7 @@ class RouterLLM(FunctionCallingLLM):
     ) -> ChatResponse:
         """Async `chat_with_tools`."""
         request = _tools_request(
-            tools,
-            kwargs,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
         )
         decision, response = await self._adelegate("achat_with_tools", *request)
         return _tagged(response, decision)
@@ -279,13 +267,7 @@ class RouterLLM(FunctionCallingLLM):
     ) -> ChatResponseGen:
         """Route the conversation (tools known), then stream the chosen candidate's own `stream_chat_with_tools`."""
         request = _tools_request(
-            tools,
-            kwargs,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
         )
         decision, opened = self._delegate("stream_chat_with_tools", *request, True)
         return _tagged_stream(opened, decision)
@@ -303,13 +285,7 @@ class RouterLLM(FunctionCallingLLM):
     ) -> ChatResponseAsyncGen:
         """Async `stream_chat_with_tools`."""
         request = _tools_request(
-            tools,
-            kwargs,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
         )
         decision, opened = await self._adelegate("astream_chat_with_tools", *request, True)
         return _atagged_stream(opened, decision)
@@ -470,12 +446,26 @@ def _field_values(config: Mapping[str, Any], router: Router) -> dict[str, Any]:
 
 
 def _tools_request(
-    tools: Sequence[BaseTool], kwargs: dict[str, Any], **options: Any
+    tools: Sequence[BaseTool],
+    user_msg: str | ChatMessage | None,
+    chat_history: list[ChatMessage] | None,
+    verbose: bool,
+    allow_parallel_tool_calls: bool,
+    tool_required: bool,
+    kwargs: dict[str, Any],
 ) -> tuple[Conversation, str | None, tuple[Any, ...], dict[str, Any]]:
-    """``(conversation, route, args, kwargs)`` for `_delegate` from a ``*_with_tools`` call's arguments."""
+    """``(conversation, route, args, kwargs)`` for `_delegate`, from a ``*_with_tools`` call's arguments (in order)."""
     route = kwargs.pop("route", None)
-    conversation = tools_conversation(options["user_msg"], options["chat_history"], has_tools=bool(tools))
-    return conversation, route, (tools,), {**kwargs, **options}
+    conversation = tools_conversation(user_msg, chat_history, has_tools=bool(tools))
+    forwarded = {
+        **kwargs,
+        "user_msg": user_msg,
+        "chat_history": chat_history,
+        "verbose": verbose,
+        "allow_parallel_tool_calls": allow_parallel_tool_calls,
+        "tool_required": tool_required,
+    }
+    return conversation, route, (tools,), forwarded
 
 
 def _function_calling(candidate: LLM, name: str) -> FunctionCallingLLM:
