@@ -220,3 +220,29 @@ def test_decision_recorder_collects_every_decision():
     router.invoke("hi", config={"callbacks": [recorder]})
     list(router.stream("hi", config={"callbacks": [recorder]}))
     assert [d["model"] for d in recorder.decisions] == ["large", "large"]
+
+
+def test_handlers_given_to_the_router_itself_see_decisions_and_answers():
+    recorder = DecisionRecorder()
+    log = RunLog()
+    router = RouterChatModel(models=two_models(), scorer=fixed(0.0), callbacks=[recorder, log])
+    router.invoke("hi")
+    list(router.stream("hi"))
+    assert [d["model"] for d in recorder.decisions] == ["small", "small"]
+    assert len(log.ends) == 2  # local handlers see the router's runs only, not the candidates'
+
+
+def test_profile_is_what_every_candidate_supports():
+    small = FakeToolChatModel(
+        messages=replies("s"), profile={"max_input_tokens": 16_000, "tool_calling": True, "image_inputs": False}
+    )
+    large = FakeToolChatModel(
+        messages=replies("l"), profile={"max_input_tokens": 200_000, "tool_calling": True, "image_inputs": True}
+    )
+    assert RouterChatModel(models={"small": small, "large": large}).profile == {
+        "max_input_tokens": 16_000,
+        "tool_calling": True,
+        "image_inputs": False,
+    }
+    unknown = FakeToolChatModel(messages=replies("u"))
+    assert RouterChatModel(models={"small": small, "other": unknown}).profile is None
