@@ -359,9 +359,8 @@ class RouterLLM(FunctionCallingLLM):
         For a stream the first chunk is pulled here, so a candidate that fails before it is replaced; the
         result is then ``(first_chunk_or__END, rest)``.
         """
-        decision = self._router.decide(conversation, route=route)
-        errors: dict[str, BaseException] = {}
-        while True:
+        attempts = self._router.attempts(self._router.decide(conversation, route=route))
+        for decision in attempts:
             _report(decision)
             try:
                 result = self._bound(decision.model, method)(*args, **kwargs)
@@ -369,9 +368,9 @@ class RouterLLM(FunctionCallingLLM):
                     chunks = iter(result)
                     result = (next(chunks, _END), chunks)
                 return decision, result
-            except Exception as exc:  # noqa: BLE001 - the fallback boundary: record, let the core pick the next
-                errors[decision.model] = exc
-                decision = self._router.fallback(decision, errors)
+            except Exception as exc:  # noqa: BLE001 - the fallback boundary: the core picks the next candidate
+                attempts.failed(exc)
+        raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
     async def _adelegate(
         self,
@@ -383,9 +382,8 @@ class RouterLLM(FunctionCallingLLM):
         stream: bool = False,
     ) -> tuple[RoutingDecision, Any]:
         """Async `_delegate`: awaits the scorer and the candidate's coroutine."""
-        decision = await self._router.adecide(conversation, route=route)
-        errors: dict[str, BaseException] = {}
-        while True:
+        attempts = self._router.attempts(await self._router.adecide(conversation, route=route))
+        for decision in attempts:
             _report(decision)
             try:
                 result = await self._bound(decision.model, method)(*args, **kwargs)
@@ -393,9 +391,9 @@ class RouterLLM(FunctionCallingLLM):
                     chunks = aiter(result)
                     result = (await anext(chunks, _END), chunks)
                 return decision, result
-            except Exception as exc:  # noqa: BLE001 - the fallback boundary: record, let the core pick the next
-                errors[decision.model] = exc
-                decision = self._router.fallback(decision, errors)
+            except Exception as exc:  # noqa: BLE001 - the fallback boundary: the core picks the next candidate
+                attempts.failed(exc)
+        raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
     def _bound(self, name: str, method: str) -> Any:
         candidate = self.models[name]
