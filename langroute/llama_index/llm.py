@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -29,7 +29,7 @@ from llama_index.core.base.llms.types import (
     CompletionResponseGen,
     LLMMetadata,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, field_serializer
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, WithJsonSchema, field_serializer
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.llms.function_calling import FunctionCallingLLM
@@ -91,7 +91,7 @@ class RouterLLM(FunctionCallingLLM):
     """
 
     models: dict[str, LLM] = Field(description="Candidate LLMs by name, cheapest first (the dict's order).")
-    scorer: Scorer = Field(
+    scorer: Annotated[Scorer, WithJsonSchema({"type": "string"})] = Field(
         default_factory=default_scorer, description="How hard a conversation is, 0..1; defaults to `HeuristicScorer()`."
     )
     thresholds: list[float] | None = Field(

@@ -266,3 +266,11 @@ def test_assigned_fields_are_stored_as_in_force(llm):
     llm.scorer = None
     assert isinstance(llm.scorer, HeuristicScorer)
     assert llm.router.scorer is llm.scorer
+
+
+def test_serialises_with_the_scorer_by_name(llm):
+    assert llm.to_dict()["scorer"] == "RuleScorer"
+    assert llm.to_dict()["class_name"] == "RouterLLM"
+    schema = RouterLLM.model_json_schema()["properties"]
+    assert schema["scorer"]["type"] == "string"
+    assert "Ascending cut-offs" in schema["thresholds"]["description"]
