@@ -494,5 +494,13 @@ def _first_chunk(chunk: AIMessageChunk | None, decision: RoutingDecision) -> AIM
 def _llm_result(chunks: list[AIMessageChunk]) -> LLMResult:
     if not chunks:
         return LLMResult(generations=[])
-    merged = chunks[0] if len(chunks) == 1 else chunks[0] + chunks[1:]
+    merged = _as_chunk(chunks[0]) if len(chunks) == 1 else _as_chunk(chunks[0]) + [_as_chunk(c) for c in chunks[1:]]
     return LLMResult(generations=[[ChatGenerationChunk(message=merged)]])
+
+
+def _as_chunk(message: BaseMessage) -> AIMessageChunk:
+    """A candidate that cannot stream yields its whole `AIMessage` from `stream`; read it as one chunk."""
+    if isinstance(message, AIMessageChunk):
+        return message
+    fields = message.model_dump(exclude={"type"})
+    return AIMessageChunk(**fields)

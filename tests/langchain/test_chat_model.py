@@ -246,3 +246,15 @@ def test_profile_is_what_every_candidate_supports():
     }
     unknown = FakeToolChatModel(messages=replies("u"))
     assert RouterChatModel(models={"small": small, "other": unknown}).profile is None
+
+
+def test_stream_from_a_candidate_that_cannot_stream_yields_its_whole_message():
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+
+    log = RunLog()
+    large = FakeMessagesListChatModel(responses=[AIMessage("whole answer", id="w1")])
+    router = router_for(0.9, small=GenericFakeChatModel(messages=replies("s")), large=large)
+    chunks = list(router.stream("hi", config={"callbacks": [log]}))
+    assert [c.content for c in chunks] == ["whole answer"]
+    assert chunks[0].response_metadata["langroute"]["model"] == "large"
+    assert len(log.ends) == 2  # the router's run ended cleanly with the whole message
