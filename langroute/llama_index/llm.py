@@ -15,7 +15,6 @@ How a call flows (sync and async alike):
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RouterLLM"]
 
-logger = logging.getLogger(__name__)
 dispatcher = get_dispatcher(__name__)
 
 _ROUTING_FIELDS: Final = ("models", "scorer", "thresholds", "fallbacks")
