@@ -49,6 +49,10 @@ class FailingLLM(CustomLLM):
     chunks_before_error: int = 0
     window: int = 4096
 
+    @classmethod
+    def class_name(cls) -> str:
+        return "FailingLLM"
+
     @property
     def metadata(self) -> LLMMetadata:
         return LLMMetadata(context_window=self.window, model_name=f"failing-{self.message}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from llama_index.core import Settings
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.callbacks import CallbackManager, CBEventType, EventPayload, LlamaDebugHandler
@@ -126,3 +127,31 @@ def test_reassigning_the_routers_callback_manager_moves_the_candidates_along(mak
     manager = CallbackManager([])
     llm.callback_manager = manager
     assert candidate.callback_manager is manager
+
+
+async def test_legacy_handler_on_async_calls_and_fallback_sees_what_the_candidates_fire(make_failing):
+    async def direct() -> list[str]:
+        handler = LlamaDebugHandler()
+        small, large = make_failing(message="down"), MockLLM(max_tokens=2)
+        small.callback_manager = large.callback_manager = CallbackManager([handler])
+        await large.achat(MSGS)
+        with pytest.raises(RuntimeError):
+            [chunk async for chunk in await small.astream_complete("x")]
+        [chunk async for chunk in await large.astream_complete("x")]
+        return [
+            start.payload[EventPayload.SERIALIZED]["class_name"]
+            for start, _ in handler.get_event_pairs(CBEventType.LLM)
+        ]
+
+    handler = LlamaDebugHandler()
+    llm = RouterLLM(
+        models={"small": make_failing(message="down"), "large": MockLLM(max_tokens=2)},
+        callback_manager=CallbackManager([handler]),
+    )
+    await llm.achat(MSGS, route="large")
+    [chunk async for chunk in await llm.astream_complete("x")]  # small fails before its first chunk, large answers
+    routed = [
+        start.payload[EventPayload.SERIALIZED]["class_name"] for start, _ in handler.get_event_pairs(CBEventType.LLM)
+    ]
+    assert routed == await direct()
+    assert "RouterLLM" not in routed
