@@ -22,7 +22,7 @@ from langroute.errors import AllCandidatesFailedError
 from langroute.policy import RoutingPolicy
 from langroute.scorers.base import Scorer, check_score
 
-__all__ = ["Router"]
+__all__ = ["Attempts", "Router"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,10 @@ class Router:
         )
         return following
 
+    def attempts(self, decision: RoutingDecision) -> Attempts:
+        """The decisions to try for one call, starting with `decision` (see `Attempts`)."""
+        return Attempts(self, decision)
+
     @staticmethod
     def _decided(decision: RoutingDecision) -> RoutingDecision:
         logger.debug("routed to %s (score=%.3f, scorer=%s)", decision.model, decision.score, decision.scorer)
@@ -116,3 +120,48 @@ def check_scorer(scorer: object) -> Scorer:
     if callable(scorer):
         raise TypeError(f"scorer={scorer!r} is a function, not a Scorer; wrap it: scorer=CallableScorer(fn)")
     raise TypeError(f"scorer={scorer!r}: expected a langroute Scorer such as HeuristicScorer()")
+
+
+class Attempts:
+    """Iterate over the decisions to try for one call: the chosen candidate, then fallbacks as they fail.
+
+    The one fallback loop both adapters use; report each decision, call the candidate, and on error call
+    `failed`. When no candidate is left, the iterator raises (see `Router.fallback`)::
+
+        attempts = router.attempts(decision)
+        for decision in attempts:
+            report(decision)
+            try:
+                return call(decision.model)
+            except Exception as exc:  # the fallback boundary
+                attempts.failed(exc)
+    """
+
+    __slots__ = ("_current", "_errors", "_router", "_started")
+
+    def __init__(self, router: Router, decision: RoutingDecision) -> None:
+        self._router = router
+        self._current = decision
+        self._errors: dict[str, BaseException] = {}
+        self._started = False
+
+    @property
+    def errors(self) -> dict[str, BaseException]:
+        """Each failed candidate's exception, in the order tried."""
+        return dict(self._errors)
+
+    def failed(self, error: BaseException) -> None:
+        """Record that the current decision's candidate raised `error`."""
+        self._errors[self._current.model] = error
+
+    def __iter__(self) -> Attempts:
+        return self
+
+    def __next__(self) -> RoutingDecision:
+        if not self._started:
+            self._started = True
+            return self._current
+        if self._current.model not in self._errors:  # the caller finished without failing
+            raise StopIteration
+        self._current = self._router.fallback(self._current, self._errors)
+        return self._current

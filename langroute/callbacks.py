@@ -1,0 +1,11 @@
+"""LangChain callback handlers for routing: ``from langroute.callbacks import RoutingStats``.
+
+Needs the ``langchain`` extra (`pip install "langroute[langchain]"`); the handler itself lives in
+`langroute.langchain.callbacks`.
+"""
+
+from __future__ import annotations
+
+from langroute.langchain.callbacks import RoutingStats
+
+__all__ = ["RoutingStats"]

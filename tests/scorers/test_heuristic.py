@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pytest
+
+from langroute import ConfigError, HeuristicScorer
+
+DESIGN_TASK = (
+    "Design a distributed rate limiter for a multi-region API. First, explain the trade-offs between a token "
+    "bucket and a sliding window log. Then implement the core algorithm in Python:\n```python\nclass Limiter:\n"
+    "    def allow(self, key: str) -> bool:\n        ...\n```\nDerive the expected error bound as an equation "
+    "(e.g. error <= 2 * r / n), prove that it holds under clock skew, and finally analyze the time and space "
+    "complexity. It must handle 1M requests/s, should degrade gracefully, and must not exceed 50 ms p99."
+)
+
+
+def test_greeting_is_easy_and_long_design_task_is_hard():
+    scorer = HeuristicScorer()
+    assert scorer.score("hi") < 1 / 3
+    assert scorer.score(DESIGN_TASK) >= 2 / 3
+
+
+def test_score_is_deterministic_and_async_gives_the_same_value():
+    scorer = HeuristicScorer()
+    assert scorer.score(DESIGN_TASK) == scorer.score(DESIGN_TASK)
+
+
+async def test_ascore_equals_score():
+    scorer = HeuristicScorer()
+    assert await scorer.ascore(DESIGN_TASK) == scorer.score(DESIGN_TASK)
+
+
+def test_reason_names_the_features_that_drove_the_score():
+    reason = HeuristicScorer().explain(DESIGN_TASK).reason
+    assert "reasoning=" in reason
+    assert "code=" in reason or "math=" in reason
+    assert HeuristicScorer().explain("hi").reason.startswith("simple=")
+
+
+@pytest.mark.parametrize("empty", ["", "   \n\t", None, [], [("user", "")], [("user", None)]])
+def test_empty_or_blank_input_gets_a_low_score(empty):
+    assert 0.0 <= HeuristicScorer().score(empty) < 1 / 3
+
+
+def test_non_text_parts_are_counted_not_read():
+    scorer = HeuristicScorer()
+    with_image = [("user", [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {}}])]
+    assert scorer.features(__import__("langroute").as_conversation(with_image))["attachments"] == 0.5
+    assert scorer.score(with_image) > scorer.score("what is this?")
+
+
+def test_more_turns_and_longer_text_score_higher():
+    scorer = HeuristicScorer()
+    short = [("user", "Compare these two options.")]
+    long = [("user", "Compare these two options."), ("assistant", "Sure.")] * 6
+    assert scorer.score(long) > scorer.score(short)
+    assert scorer.score("word " * 600) > scorer.score("word " * 5)
+
+
+def test_huge_prompts_are_scored_from_bounded_windows():
+    scorer = HeuristicScorer()
+    huge = DESIGN_TASK + ("lorem ipsum " * 90_000) + DESIGN_TASK  # ~1 MB
+    assert len(huge) > 1_000_000
+    assert scorer.score(huge) >= 2 / 3
+
+
+def test_weights_can_be_changed_and_are_validated():
+    heavy_code = HeuristicScorer(weights={"code": 4.0})
+    assert heavy_code.weights["code"] == 4.0
+    assert heavy_code.weights["math"] == HeuristicScorer().weights["math"]
+    snippet = "```python\nprint(1)\n```"
+    assert heavy_code.score(snippet) > HeuristicScorer().score(snippet)
+    with pytest.raises(ConfigError, match=r"unknown feature 'coding'; choose from \[.*'code'"):
+        HeuristicScorer(weights={"coding": 1.0})
+    with pytest.raises(ConfigError, match="expected a finite number"):
+        HeuristicScorer(weights={"code": float("inf")})

@@ -1,0 +1,177 @@
+"""The framework-free core: conversations, policy, decisions, router and fallback order."""
+
+from __future__ import annotations
+
+import pytest
+
+from langroute import (
+    AllCandidatesFailedError,
+    CallableScorer,
+    ConfigError,
+    Conversation,
+    Router,
+    RoutingPolicy,
+    Score,
+    as_conversation,
+)
+
+
+def test_conversation_reads_str_pairs_dicts_and_parts():
+    conv = as_conversation(
+        [
+            ("system", "Be brief."),
+            {"role": "human", "content": [{"type": "text", "text": "look"}, {"type": "image_url", "image_url": "x"}]},
+            ("ai", None),
+            ("user", ["plain part", {"type": "input_audio", "data": "..."}]),
+        ]
+    )
+    assert conv.pairs() == [("system", "Be brief."), ("user", "look"), ("assistant", ""), ("user", "plain part")]
+    assert conv.non_text_parts == 2
+    assert conv.has_images is True
+    assert conv.last_user_text == "plain part"
+    assert as_conversation("hi").pairs() == [("user", "hi")]
+    assert as_conversation(None) == Conversation()
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        (42, "expected a str or a list"),
+        (["hi"], r"messages\[0\] is str .*wrap a single pair"),
+        ([("user", 3)], r"messages\[0\] content has type int"),
+        ([{"content": "x"}], "without a 'role' key"),
+        (b"hi", "decode it"),
+    ],
+)
+def test_conversation_rejects_unreadable_input_with_type_error(bad, match):
+    with pytest.raises(TypeError, match=match):
+        as_conversation(bad)
+
+
+def test_unknown_role_is_a_value_error_listing_roles():
+    with pytest.raises(ValueError, match=r"role 'critic'; expected one of \[.*'user'"):
+        as_conversation([("critic", "hm")])
+
+
+def test_policy_routing_rule_and_default_thresholds():
+    assert RoutingPolicy(["a", "b"]).thresholds == (0.5,)
+    three = RoutingPolicy(["a", "b", "c"])
+    assert three.thresholds == pytest.approx((1 / 3, 2 / 3))
+    assert [three.choose(s) for s in (0.0, 0.33, 1 / 3, 0.5, 2 / 3, 1.0)] == [0, 0, 1, 1, 2, 2]
+    assert RoutingPolicy(["only"]).choose(0.99) == 0
+
+
+@pytest.mark.parametrize(
+    ("candidates", "thresholds", "match"),
+    [
+        ([], None, "models is empty"),
+        (["a", "a"], None, "unique"),
+        (["a", "b"], [0.2, 0.4], r"need 1 ascending values .* for 2 candidates \(got 2\)"),
+        (["a", "b", "c"], [0.6, 0.4], "ascending"),
+        (["a", "b"], [1.5], r"not a number in \[0, 1\]"),
+        (["a", "b"], [float("nan")], r"not a number in \[0, 1\]"),
+        (["a", "b"], "0.5", "expected a list"),
+    ],
+)
+def test_policy_rejects_bad_config_naming_the_field(candidates, thresholds, match):
+    with pytest.raises(ConfigError, match=match) as info:
+        RoutingPolicy(candidates, thresholds)
+    assert isinstance(info.value, ValueError)
+    assert "models" in str(info.value) or "thresholds" in str(info.value)
+
+
+def test_decision_dict_has_the_contract_keys():
+    decision = RoutingPolicy(["small", "large"], [0.4]).decide(Score(0.7, "long"), scorer="X")
+    assert decision.to_dict() == {
+        "model": "large",
+        "score": 0.7,
+        "scorer": "X",
+        "reason": "long",
+        "candidates": ["small", "large"],
+        "thresholds": [0.4],
+        "fallback_from": None,
+        "forced": False,
+    }
+
+
+def test_forced_route_and_unknown_route():
+    policy = RoutingPolicy(["small", "large"])
+    forced = policy.force("large", scorer="X")
+    assert (forced.model, forced.forced, forced.score) == ("large", True, None)
+    with pytest.raises(ValueError, match=r"route='huge' is not a candidate; choose one of \['small', 'large'\]"):
+        policy.force("huge", scorer="X")
+
+
+def test_fallback_order_stronger_first_then_weaker():
+    policy = RoutingPolicy(["a", "b", "c", "d"])
+    assert policy.fallback_order("b") == ["c", "d", "a"]
+    assert policy.fallback_order("d") == ["c", "b", "a"]
+
+
+def _run(router: Router, failing: set[str], text: str = "x") -> tuple[str, list[str]]:
+    attempts = router.attempts(router.decide(text))
+    tried = []
+    for decision in attempts:
+        tried.append(decision.model)
+        if decision.model in failing:
+            attempts.failed(RuntimeError(f"{decision.model} down"))
+            continue
+        return decision.model, tried
+    raise AssertionError("unreachable")
+
+
+def test_attempts_fall_back_and_record_fallback_from():
+    router = Router(["a", "b", "c"], scorer=CallableScorer(lambda conv: 0.5))
+    assert _run(router, set()) == ("b", ["b"])
+    assert _run(router, {"b"}) == ("c", ["b", "c"])
+    assert _run(router, {"b", "c"}) == ("a", ["b", "c", "a"])
+    attempts = router.attempts(router.decide("x"))
+    assert next(attempts).model == "b"
+    attempts.failed(RuntimeError("down"))
+    second = next(attempts)
+    assert (second.model, second.fallback_from) == ("c", "b")
+    assert "fallback: b raised RuntimeError" in second.reason
+
+
+def test_all_candidates_failing_lists_every_error():
+    router = Router(["a", "b"], scorer=CallableScorer(lambda conv: 0.0))
+    with pytest.raises(AllCandidatesFailedError) as info:
+        _run(router, {"a", "b"})
+    assert list(info.value.errors) == ["a", "b"]
+    assert "a: RuntimeError: a down" in str(info.value)
+    assert "b: RuntimeError: b down" in str(info.value)
+
+
+def test_forced_route_and_disabled_fallbacks_reraise_the_candidate_error():
+    router = Router(["a", "b"])
+    attempts = router.attempts(router.decide("x", route="a"))
+    next(attempts)
+    attempts.failed(KeyError("boom"))
+    with pytest.raises(KeyError, match="boom"):
+        next(attempts)
+    no_fallback = Router(["a", "b"], scorer=CallableScorer(lambda conv: 0.0), fallbacks=False)
+    with pytest.raises(RuntimeError, match="a down"):
+        _run(no_fallback, {"a"})
+
+
+def test_router_rejects_a_bare_function_as_scorer():
+    with pytest.raises(TypeError, match=r"wrap it: scorer=CallableScorer\(fn\)"):
+        Router(["a"], scorer=lambda conv: 0.5)  # type: ignore[arg-type]
+
+
+async def test_adecide_matches_decide():
+    router = Router(["a", "b"])
+    text = "Design a distributed cache step by step, then prove its consistency."
+    assert (await router.adecide(text)) == router.decide(text)
+
+
+def test_tool_calls_and_reasoning_parts_are_not_counted_as_attachments():
+    conv = as_conversation(
+        [
+            ("user", "weather?"),
+            ("assistant", [{"type": "text", "text": "checking"}, {"type": "tool_use", "id": "1", "name": "w"}]),
+            ("assistant", [{"type": "reasoning", "reasoning": "..."}, {"type": "image", "url": "x"}]),
+        ]
+    )
+    assert conv.non_text_parts == 1
+    assert conv.has_images is True
