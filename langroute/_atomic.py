@@ -8,6 +8,8 @@ from pathlib import Path
 
 __all__ = ["write_atomically"]
 
+_DEFAULT_MODE = 0o644  # mkstemp creates 0o600 files; a saved model or plot is meant to be shared
+
 
 def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same directory, fsync, then `os.replace`.
@@ -19,6 +21,7 @@ def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else _DEFAULT_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 __all__ = ["fit_logistic"]
 
-Model = tuple[float, list[float], list[float], list[float], dict[int, float]]
+Model = tuple[float, list[float], list[float], list[float], list[float]]
 
 
 def fit_logistic(
@@ -26,7 +26,7 @@ def fit_logistic(
     """Fit a logistic model with soft labels by full-batch Adam (deterministic for a given seed).
 
     Returns:
-        ``(bias, dense_weights, dense_mean, dense_scale, sparse_weights)``.
+        ``(bias, dense_weights, dense_mean, dense_scale, ngram_weights)``.
     """
     try:
         import numpy as np
@@ -73,11 +73,10 @@ def fit_logistic(
             p -= learning_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
         if progress is not None:
             progress(step, epochs)
-    nonzero = np.flatnonzero(params[2])
     return (
         float(params[0][0]),
         params[1].tolist(),
         mean.tolist(),
         scale.tolist(),
-        {int(k): float(params[2][k]) for k in nonzero},
+        params[2].tolist(),
     )

@@ -64,6 +64,7 @@ _SENTENCE: Final = re.compile(r"[.!?](?:\s|$)")
 _SYMBOLS: Final = "%$=+*/^<>{}[]();_\\|"
 _DIGITS: Final = str.maketrans("", "", "0123456789")
 _MIX: Final = 0x9E3779B1  # combines two token hashes into a bigram hash
+_CHOICE_SALT: Final = 0x5BD1E995  # moves the n-grams of multiple-choice prompts to other buckets
 _KEYWORDS: Final[dict[str, str]] = {
     "code": "def class function return import const let var async await lambda struct impl fn public private void "
     "select join sql regex api endpoint bug traceback exception compile refactor python javascript typescript "
@@ -80,9 +81,11 @@ _KEYWORDS: Final[dict[str, str]] = {
     "first_person": "i me my",
     "negation": "not except false incorrect least never",
 }
+_NEGATION: Final = re.compile(r"\b(?:not|except|false|incorrect|least|never)\b", re.IGNORECASE)
 _FAMILY: Final[dict[str, int]] = {
     word: index for index, words in enumerate(_KEYWORDS.values()) for word in words.split()
 }
+_FIRST_PERSON: Final = list(_KEYWORDS).index("first_person")
 _BASE_FEATURES: Final[tuple[str, ...]] = (
     *(f"words_{family}" for family in _KEYWORDS),
     "log_chars",
@@ -96,6 +99,8 @@ _BASE_FEATURES: Final[tuple[str, ...]] = (
     "sentences",
     "questions",
     "capitalised",
+    "first_person_share",
+    "question_negations",
     "symbols",
     "word_length",
     "turns",
@@ -116,9 +121,13 @@ def extract_features(conversation: Conversation, buckets: int) -> tuple[list[flo
     """The features of `conversation`: dense values (in `DENSE_FEATURES` order) and hashed n-grams.
 
     The n-grams are the word unigrams and bigrams of the newest user turn (lower-cased, CRC-32 hashed into
-    `buckets`), as L2-normalised counts. Only the first and last 4 KB of that turn are read.
+    `buckets`, multiple-choice prompts salted apart from free-form ones), as L2-normalised counts. Only the
+    first and last 4 KB of that turn are read.
     """
     text = _window(conversation.last_user_text)
+    options = _OPTION.findall(text)
+    choice = 1.0 if len(options) >= 2 else 0.0
+    salt = _CHOICE_SALT if choice else 0  # multiple-choice and free-form prompts get separate n-gram weights
     tokens = _TOKEN.findall(text.lower())
     token_counts = Counter(tokens)
     families = [0] * len(_KEYWORDS)
@@ -129,7 +138,7 @@ def extract_features(conversation: Conversation, buckets: int) -> tuple[list[flo
             families[family] += count
         elif token.isdigit():
             numbers += count
-    hashes = {token: zlib.crc32(token.encode()) for token in token_counts}
+    hashes = {token: zlib.crc32(token.encode()) ^ salt for token in token_counts}
     codes = [hashes[token] for token in tokens]
     keys = [code % buckets for code in codes]
     keys += [((a * _MIX) ^ b) % buckets for a, b in itertools.pairwise(codes)]
@@ -137,7 +146,6 @@ def extract_features(conversation: Conversation, buckets: int) -> tuple[list[flo
     norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
     sparse = {k: v / norm for k, v in counts.items()}
 
-    options = _OPTION.findall(text)
     question = _OPTION.split(text, maxsplit=1)[0] if options else text
     words = text.split()
     n_words = max(1, len(words))
@@ -154,13 +162,14 @@ def extract_features(conversation: Conversation, buckets: int) -> tuple[list[flo
         min(len(_SENTENCE.findall(question)), 50) / 5,
         min(question.count("?"), 10) / 2,
         sum(w[0].isupper() for w in words) / n_words,
+        10 * families[_FIRST_PERSON] / n_words,
+        min(len(_NEGATION.findall(question)), 10) / 2,
         min(sum(map(text.count, _SYMBOLS)), 200) / 20,
         sum(map(len, words)) / n_words / 5,
         min(sum(turn.role == "user" for turn in conversation.turns), 10) / 5,
         min(conversation.non_text_parts, 4) / 2,
         1.0 if conversation.has_tools else 0.0,
     ]
-    choice = 1.0 if len(options) >= 2 else 0.0
     return [*base, *(x * choice for x in base), choice], sparse
 
 
@@ -210,9 +219,9 @@ class LearnedScorer(Scorer):
         self.dense_weights = [0.0] * len(DENSE_FEATURES)
         self.mean = [0.0] * len(DENSE_FEATURES)
         self.scale = [1.0] * len(DENSE_FEATURES)
-        self.sparse_weights: dict[int, float] = {}
+        self.ngram_weights = [0.0] * buckets
         self.metadata: dict[str, Any] = {}
-        self._squares: dict[object, float] = {}  # AdaGrad state of partial_fit (not saved)
+        self._squares: tuple[list[float], list[float], list[float]] | None = None  # partial_fit's AdaGrad state
 
     # ----------------------------------------------------------------------------------------------- inference
     def _features(self, conversation: Conversation) -> tuple[list[float], dict[int, float]]:
@@ -220,19 +229,18 @@ class LearnedScorer(Scorer):
         return [(x - m) / s for x, m, s in zip(dense, self.mean, self.scale, strict=True)], sparse
 
     def _logit(self, dense: Sequence[float], sparse: Mapping[int, float]) -> float:
-        weights = self.sparse_weights
+        weights = self.ngram_weights
         z = self.bias + sum(w * x for w, x in zip(self.dense_weights, dense, strict=True))
-        return z + sum(weights.get(k, 0.0) * v for k, v in sparse.items())
+        return z + sum(weights[k] * v for k, v in sparse.items())
 
     def rate(self, conversation: Conversation) -> Score:
-        """Score `conversation`; the reason lists the dense features that pushed the score most."""
-        dense, sparse = self._features(conversation)
+        """Score `conversation`; the reason lists the features present that pushed the score most."""
+        raw, sparse = extract_features(conversation, self.buckets)
+        dense = [(x - m) / s for x, m, s in zip(raw, self.mean, self.scale, strict=True)]
         value = _sigmoid(self._logit(dense, sparse))
-        contributions = sorted(
-            ((name, w * x) for name, w, x in zip(DENSE_FEATURES, self.dense_weights, dense, strict=True)),
-            key=lambda kv: -abs(kv[1]),
-        )
-        ngrams = sum(self.sparse_weights.get(k, 0.0) * v for k, v in sparse.items())
+        terms = zip(DENSE_FEATURES, self.dense_weights, dense, raw, strict=True)
+        contributions = sorted(((name, w * x) for name, w, x, r in terms if r), key=lambda kv: -abs(kv[1]))
+        ngrams = sum(self.ngram_weights[k] * v for k, v in sparse.items())
         reason = ", ".join(f"{name}{c:+.2f}" for name, c in contributions[:3])
         return Score(value, f"{reason}, ngrams{ngrams:+.2f}")
 
@@ -295,8 +303,8 @@ class LearnedScorer(Scorer):
             seed=self.seed,
             progress=progress,
         )
-        self.bias, self.dense_weights, self.mean, self.scale, self.sparse_weights = model
-        self._squares = {}
+        self.bias, self.dense_weights, self.mean, self.scale, self.ngram_weights = model
+        self._squares = None
         self.metadata = {"examples": len(ys), "mean_label": sum(ys) / len(ys)}
         return self
 
@@ -309,26 +317,23 @@ class LearnedScorer(Scorer):
             InputError: lengths differ or a label is outside [0, 1].
         """
         ys = self._check_labels(texts, labels)
-        squares = self._squares
+        if self._squares is None:
+            self._squares = ([0.0], [0.0] * len(self.dense_weights), [0.0] * self.buckets)
+        sq_bias, sq_dense, sq_ngrams = self._squares
         rate = self.learning_rate
         for text, y in zip(texts, ys, strict=True):
-            conversation = as_conversation(text)
-            dense, sparse = self._features(conversation)
+            dense, sparse = self._features(as_conversation(text))
             error = _sigmoid(self._logit(dense, sparse)) - y
-            for key, x in (("bias", 1.0), *((("d", i), v) for i, v in enumerate(dense))):
-                weight = self.bias if key == "bias" else self.dense_weights[key[1]]  # type: ignore[index]
-                grad = error * x + (0.0 if key == "bias" else self.l2 * weight)
-                squares[key] = squares.get(key, 0.0) + grad * grad
-                step = rate * grad / (math.sqrt(squares[key]) + 1e-8)
-                if key == "bias":
-                    self.bias -= step
-                else:
-                    self.dense_weights[key[1]] -= step  # type: ignore[index]
+            sq_bias[0] += error * error
+            self.bias -= rate * error / (math.sqrt(sq_bias[0]) + 1e-8)
+            for i, x in enumerate(dense):
+                grad = error * x + self.l2 * self.dense_weights[i]
+                sq_dense[i] += grad * grad
+                self.dense_weights[i] -= rate * grad / (math.sqrt(sq_dense[i]) + 1e-8)
             for k, x in sparse.items():
-                weight = self.sparse_weights.get(k, 0.0)
-                grad = error * x + self.sparse_l2 * weight
-                squares[k] = squares.get(k, 0.0) + grad * grad
-                self.sparse_weights[k] = weight - rate * grad / (math.sqrt(squares[k]) + 1e-8)
+                grad = error * x + self.sparse_l2 * self.ngram_weights[k]
+                sq_ngrams[k] += grad * grad
+                self.ngram_weights[k] -= rate * grad / (math.sqrt(sq_ngrams[k]) + 1e-8)
         self.metadata["examples"] = int(self.metadata.get("examples", 0)) + len(ys)
         return self
 
@@ -352,7 +357,7 @@ class LearnedScorer(Scorer):
                 name: {"weight": round(w, 6), "mean": round(m, 6), "scale": round(s, 6)}
                 for name, w, m, s in zip(DENSE_FEATURES, self.dense_weights, self.mean, self.scale, strict=True)
             },
-            "sparse": {str(k): round(w, 5) for k, w in sorted(self.sparse_weights.items()) if round(w, 5)},
+            "ngram_weights": [round(w, 5) for w in self.ngram_weights],
         }
 
     @classmethod
@@ -379,7 +384,9 @@ class LearnedScorer(Scorer):
             scorer.dense_weights = [float(dense[n]["weight"]) for n in DENSE_FEATURES]
             scorer.mean = [float(dense[n]["mean"]) for n in DENSE_FEATURES]
             scorer.scale = [float(dense[n]["scale"]) or 1.0 for n in DENSE_FEATURES]
-            scorer.sparse_weights = {int(k): float(w) for k, w in data["sparse"].items()}
+            scorer.ngram_weights = [float(w) for w in data["ngram_weights"]]
+            if len(scorer.ngram_weights) != scorer.buckets:
+                raise InputError(f"{source}: {len(scorer.ngram_weights)} n-gram weights for {scorer.buckets} buckets")
             scorer.metadata = dict(data.get("metadata", {}))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, InputError):
