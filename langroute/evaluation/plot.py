@@ -48,7 +48,13 @@ def plot_curves(rows: Sequence[Row], path: str | os.PathLike[str], *, title: str
     for ax, dataset in zip(axes.flat, datasets, strict=False):
         group = [row for row in rows if row.dataset == dataset]
         first = group[0].metrics
-        ax.plot([0, 1], [first.weak_quality, first.strong_quality], "--", color="grey", label="random routing, expected (APGR 0.50)")
+        ax.plot(
+            [0, 1],
+            [first.weak_quality, first.strong_quality],
+            "--",
+            color="grey",
+            label="random routing, expected (APGR 0.50)",
+        )
         ax.axhline(first.quality_target * first.strong_quality, color="lightgrey", linewidth=0.8)
         for row in group:
             shares = [p.share for p in row.curve]
