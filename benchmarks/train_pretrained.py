@@ -20,7 +20,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
@@ -76,13 +76,19 @@ def record_weights(records: Sequence[Record]) -> list[float]:
     return weights
 
 
-def train_model(records: Sequence[Record], *, progress=None, **overrides) -> LearnedScorer:
-    """Fit a `LearnedScorer` on `records` with the recipe's labels, weights and hyper-parameters."""
+TARGETS: dict[str, Callable[[Record], float]] = {
+    "gain": lambda r: r.label,  # (1 + strong - weak) / 2: the recipe's choice
+    "strong helps": lambda r: max(0.0, r.strong - r.weak),
+    "weak fails": lambda r: 1.0 - r.weak,
+}
+"""Training targets compared by `benchmarks/quality.py --target-study`."""
+
+
+def train_model(records: Sequence[Record], *, target: str = "gain", progress=None, **overrides) -> LearnedScorer:
+    """Fit a `LearnedScorer` on `records` with the recipe's target, weights and hyper-parameters."""
     scorer = LearnedScorer(**{**HYPERPARAMETERS, **overrides})
-    weights = record_weights(records)
-    return scorer.fit(
-        [r.prompt for r in records], [r.label for r in records], sample_weights=weights, progress=progress
-    )
+    labels = [TARGETS[target](r) for r in records]
+    return scorer.fit([r.prompt for r in records], labels, sample_weights=record_weights(records), progress=progress)
 
 
 def _sha256(path: Path) -> str:
