@@ -22,6 +22,7 @@ EXPECTED_ALL = [
     "LearnedScorer",
     "Router",
     "RouterChatModel",
+    "RouterLLM",
     "RoutingDecision",
     "RoutingPolicy",
     "RuleScorer",
