@@ -27,6 +27,7 @@ from langroute.evaluation.metrics import (
     evaluate,
     pgr,
     quality_curve,
+    share_at_quality,
 )
 
 __all__ = [
@@ -46,4 +47,5 @@ __all__ = [
     "parse_record",
     "pgr",
     "quality_curve",
+    "share_at_quality",
 ]

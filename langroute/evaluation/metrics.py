@@ -40,6 +40,7 @@ __all__ = [
     "evaluate",
     "pgr",
     "quality_curve",
+    "share_at_quality",
 ]
 
 DEFAULT_PRICES: Final[tuple[float, float]] = (0.24, 24.7)
@@ -191,8 +192,8 @@ def _area(points: Sequence[tuple[float, float]]) -> float:
 def cpt(
     scores: Sequence[float], weak: Sequence[float], strong: Sequence[float], target: float, *, points: int = 10
 ) -> float:
-    """Call-performance threshold: the share of strong calls needed to reach PGR `target` (e.g. 0.5 or 0.8)."""
-    return _first_crossing(_pgr_curve(quality_curve(scores, weak, strong, points=points)), target)
+    """Call-performance threshold: the share of strong calls needed to reach PGR `target` (0.5 or 50 = CPT(50%))."""
+    return _first_crossing(_pgr_curve(quality_curve(scores, weak, strong, points=points)), _fraction(target))
 
 
 def cost_saving(
@@ -203,23 +204,41 @@ def cost_saving(
     quality_target: float = 0.95,
     prices: tuple[float, float] = DEFAULT_PRICES,
     points: int = 10,
-) -> tuple[float, float]:
-    """The cost saved against the all-strong router at `quality_target` times the strong model's quality.
+) -> float:
+    """The cost saved against always calling the strong model, at `quality_target` of its quality.
 
     Args:
         scores / weak / strong: as in `quality_curve`.
-        quality_target: the fraction of the strong model's mean quality to keep (0.95 = 95%).
+        quality_target: the fraction of the strong model's mean quality to keep (0.95, or 95, = 95%).
         prices: (weak, strong) price of one call; only their ratio matters.
         points: quantile steps of the curve.
 
     Returns:
-        ``(share, saving)``: the smallest share of strong calls that reaches the target and the saving there,
-        ``1 - (share * strong + (1 - share) * weak) / strong``.
+        ``1 - (share * strong + (1 - share) * weak) / strong`` at the smallest share of strong calls that reaches
+        the target (`share_at_quality`).
 
     Raises:
         InputError: bad inputs, or prices that are not ``0 <= weak <= strong`` with ``strong > 0``.
     """
-    return _saving(quality_curve(scores, weak, strong, points=points), quality_target, prices)
+    return _saving(quality_curve(scores, weak, strong, points=points), _fraction(quality_target), prices)[1]
+
+
+def share_at_quality(
+    scores: Sequence[float],
+    weak: Sequence[float],
+    strong: Sequence[float],
+    *,
+    quality_target: float = 0.95,
+    points: int = 10,
+) -> float:
+    """The smallest share of strong calls whose routed quality reaches `quality_target` of the strong model's."""
+    curve = quality_curve(scores, weak, strong, points=points)
+    return _saving(curve, _fraction(quality_target), DEFAULT_PRICES)[0]
+
+
+def _fraction(value: float) -> float:
+    """Read 0.95 and 95 alike (a percentage above 1)."""
+    return value / 100.0 if value > 1.0 else value
 
 
 def _saving(curve: Sequence[CurvePoint], quality_target: float, prices: tuple[float, float]) -> tuple[float, float]:
@@ -244,6 +263,7 @@ def evaluate(
     """All the metrics at once for one scorer on one dataset (see the module docstring)."""
     curve = quality_curve(scores, weak, strong, points=points)
     pgrs = _pgr_curve(curve)
+    quality_target = _fraction(quality_target)
     share, saving = _saving(curve, quality_target, prices)
     return Metrics(
         n=len(scores),

@@ -58,7 +58,7 @@ class EmbeddingScorer(Scorer):
             known embedding method.
     """
 
-    def __init__(self, embeddings: Any, examples: Sequence[str], labels: Sequence[float], *, k: int = 10) -> None:
+    def __init__(self, embeddings: Any, examples: Sequence[str], labels: Sequence[float], k: int = 10) -> None:
         if isinstance(examples, str) or not examples:
             raise ConfigError("examples: expected a non-empty list of example prompts")
         if len(examples) != len(labels):

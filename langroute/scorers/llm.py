@@ -3,8 +3,9 @@
 `model` is a LangChain chat model (anything with ``invoke`` / ``ainvoke`` taking ``(role, text)`` pairs and
 returning a message with ``content``) or a LlamaIndex LLM (``chat`` / ``achat``, or ``complete`` /
 ``acomplete``). The conversation's text (its first and last 4 KB) is sent to the model. The first number in
-the reply, from 0 to 10, becomes the score divided by 10; an unparseable or out-of-range reply gives `default`.
-A blank conversation scores 0 without a call. Errors of the model itself propagate.
+the reply (starting within its first 20 characters), from 0 to 10, becomes the score divided by 10; an
+unparseable or out-of-range reply gives `default`. A blank conversation scores 0 without a call. Errors of the
+model itself propagate.
 
 ```python
 from langroute import LLMScorer
@@ -36,6 +37,7 @@ RATING_PROMPT: Final = (
 
 _WINDOW: Final = 4096
 _NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
+_REPLY_HEAD: Final = 20  # the rating must start within this many characters of the (stripped) reply
 
 
 def _transcript(conversation: Conversation) -> str:
@@ -72,7 +74,7 @@ class LLMScorer(Scorer):
         ConfigError: `default` is not in [0, 1], or `model` has none of the supported methods.
     """
 
-    def __init__(self, model: Any, *, default: float = 0.5, prompt: str = RATING_PROMPT) -> None:
+    def __init__(self, model: Any, default: float = 0.5, *, prompt: str = RATING_PROMPT) -> None:
         if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0.0 <= default <= 1.0:
             raise ConfigError(f"default={default!r}: expected a number in [0, 1]")
         if not any(hasattr(model, name) for name in ("invoke", "chat", "complete")):
@@ -85,9 +87,13 @@ class LLMScorer(Scorer):
         self.prompt = prompt
 
     def parse(self, reply: str) -> Score:
-        """Turn the model's reply into a score: the first number in [0, 10] divided by 10, else `default`."""
-        match = _NUMBER.search(reply)
-        if match is not None:
+        """Turn the model's reply into a score: its first number in [0, 10] divided by 10, else `default`.
+
+        The number must start within the first 20 characters of the reply ("7", "Rating: 7/10", "I'd say 7"),
+        so a model that echoes the prompt or writes an essay falls back to `default` instead of being misread.
+        """
+        match = _NUMBER.search(reply.strip())
+        if match is not None and match.start() < _REPLY_HEAD:
             rating = float(match.group())
             if math.isfinite(rating) and 0.0 <= rating <= 10.0:
                 return Score(rating / 10.0, f"model rated {match.group()}/10")

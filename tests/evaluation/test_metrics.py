@@ -3,7 +3,7 @@ import random
 import pytest
 
 from langroute.errors import InputError
-from langroute.evaluation import apgr, cost_saving, cpt, evaluate, pgr, quality_curve
+from langroute.evaluation import apgr, cost_saving, cpt, evaluate, pgr, quality_curve, share_at_quality
 
 
 def _data(n=1000, helps=0.2, seed=1):
@@ -29,6 +29,7 @@ def test_reversed_oracle_is_the_mirror_image():
     reversed_scores = [w - s for w, s in zip(weak, strong, strict=True)]
     assert apgr(reversed_scores, weak, strong) == pytest.approx(helps / 2)
     assert cpt(reversed_scores, weak, strong, 0.5) == pytest.approx(1 - helps / 2)
+    assert cpt(reversed_scores, weak, strong, 50) == pytest.approx(1 - helps / 2)
 
 
 def test_random_scores_average_one_half():
@@ -57,18 +58,17 @@ def test_cost_saving_at_95_percent_of_strong_quality():
     weak, strong = _data(n=1000, helps=0.2)
     oracle = [s - w for w, s in zip(weak, strong, strict=True)]
     helps = 1 - sum(weak) / len(weak)
-    share, saving = cost_saving(oracle, weak, strong, prices=(0.0, 1.0))
+    share = share_at_quality(oracle, weak, strong)
     assert share == pytest.approx(helps - 0.05, abs=0.005)  # 95% of quality 1.0 = recover all but 0.05
-    assert saving == pytest.approx(1 - share)
-    share_priced, saving_priced = cost_saving(oracle, weak, strong, prices=(1.0, 4.0))
-    assert share_priced == pytest.approx(share)
-    assert saving_priced == pytest.approx(1 - (share * 4 + (1 - share) * 1) / 4)
+    assert cost_saving(oracle, weak, strong, prices=(0.0, 1.0)) == pytest.approx(1 - share)
+    assert cost_saving(oracle, weak, strong, prices=(1.0, 4.0)) == pytest.approx(1 - (share * 4 + (1 - share)) / 4)
+    assert cost_saving(oracle, weak, strong, quality_target=95, prices=(0.0, 1.0)) == pytest.approx(1 - share)
+    assert evaluate(oracle, weak, strong, prices=(0.0, 1.0)).saving == pytest.approx(1 - share)
 
 
 def test_weak_already_good_enough_saves_everything_but_its_own_price():
-    share, saving = cost_saving([0.1, 0.2], [1.0, 1.0], [1.0, 0.9], prices=(1.0, 10.0))
-    assert share == 0.0
-    assert saving == pytest.approx(0.9)
+    assert share_at_quality([0.1, 0.2], [1.0, 1.0], [1.0, 0.9]) == 0.0
+    assert cost_saving([0.1, 0.2], [1.0, 1.0], [1.0, 0.9], prices=(1.0, 10.0)) == pytest.approx(0.9)
 
 
 def test_graded_quality_is_accepted():

@@ -4,7 +4,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from llama_index.core.base.llms.types import CompletionResponse, CompletionResponseGen, LLMMetadata
-from llama_index.core.llms import CustomLLM
+from llama_index.core.llms import CustomLLM, MockLLM
 from pydantic import Field
 
 from langroute import ConfigError, LLMScorer
@@ -30,7 +30,16 @@ class FixedLLM(CustomLLM):
 
 @pytest.mark.parametrize(
     ("reply", "expected"),
-    [("7", 0.7), ("Rating: 3/10", 0.3), ("10", 1.0), ("0", 0.0), ("8.5", 0.85), ("hard", 0.25), ("42", 0.25)],
+    [
+        ("7", 0.7),
+        ("Rating: 3/10", 0.3),
+        ("I'd rate it 8.5.", 0.85),
+        ("10", 1.0),
+        ("0", 0.0),
+        ("hard", 0.25),
+        ("42", 0.25),
+        ("This conversation is about sorting; I would rate it 6", 0.25),
+    ],
 )
 def test_langchain_replies_are_parsed_or_fall_back_to_default(reply, expected):
     scorer = LLMScorer(FakeListChatModel(responses=[reply]), default=0.25)
@@ -54,6 +63,11 @@ def test_llama_index_llm_sees_the_conversation_text():
 async def test_llama_index_async_chat():
     llm = FixedLLM(reply="  2 ")
     assert await LLMScorer(llm).ascore("hello") == pytest.approx(0.2)
+
+
+def test_an_echoing_llama_index_mock_gives_the_default():
+    # MockLLM replies with the prompt it got: no rating, even though the prompt contains numbers
+    assert LLMScorer(MockLLM(), default=0.4).score("What is 6 * 7? Answer in 2 words.") == pytest.approx(0.4)
 
 
 @pytest.mark.parametrize("messages", [None, "", "  ", [("user", None)]])
