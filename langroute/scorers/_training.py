@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from langroute.errors import InputError
+
 __all__ = ["fit_logistic"]
 
 Model = tuple[float, list[float], list[float], list[float], list[float]]
@@ -42,7 +44,7 @@ def fit_logistic(
     y = np.asarray(labels, dtype=float)
     weights = np.ones(n) if sample_weights is None else np.asarray(sample_weights, dtype=float)
     if weights.shape != (n,) or (weights < 0).any() or weights.sum() <= 0:
-        raise ValueError(f"sample_weights: expected {n} non-negative numbers with a positive sum")
+        raise InputError(f"sample_weights: expected {n} non-negative numbers with a positive sum")
     weights = weights * (n / weights.sum())
 
     # sparse rows as flat arrays (CSR-like): row offsets, bucket ids, values

@@ -8,6 +8,8 @@ Python, from scratch or on top of a trained model.
 
 The label of a prompt is a number in [0, 1]; the shipped model is trained on ``(1 + strong - weak) / 2``,
 the expected gain of calling the strong model mapped to [0, 1] (see ``langroute/scorers/weights/README.md``).
+The score is the model's logit re-centred on its training prompts, ``sigmoid(1.7 * (z - mean) / std)``: about
+the share of training prompts rated lower, so 0.5 is a typical training prompt and scores use all of [0, 1].
 
 ```python
 from langroute import LearnedScorer
@@ -63,6 +65,7 @@ _OPTION: Final = re.compile(r"^\s*\(?[A-Ja-j][.)]\s?(.*)$", re.MULTILINE)
 _SENTENCE: Final = re.compile(r"[.!?](?:\s|$)")
 _SYMBOLS: Final = "%$=+*/^<>{}[]();_\\|"
 _DIGITS: Final = str.maketrans("", "", "0123456789")
+_SPREAD: Final = 1.7  # sigmoid(1.7 x) ~ the normal CDF: a score ~ the share of training prompts rated lower
 _MIX: Final = 0x9E3779B1  # combines two token hashes into a bigram hash
 _CHOICE_SALT: Final = 0x5BD1E995  # moves the n-grams of multiple-choice prompts to other buckets
 _KEYWORDS: Final[dict[str, str]] = {
@@ -195,8 +198,8 @@ class LearnedScorer(Scorer):
     def __init__(
         self,
         *,
-        buckets: int = 1 << 15,
-        l2: float = 1e-3,
+        buckets: int = 1 << 14,
+        l2: float = 0.03,
         sparse_l2: float = 1e-3,
         epochs: int = 200,
         learning_rate: float = 0.05,
@@ -220,13 +223,16 @@ class LearnedScorer(Scorer):
         self.mean = [0.0] * len(DENSE_FEATURES)
         self.scale = [1.0] * len(DENSE_FEATURES)
         self.ngram_weights = [0.0] * buckets
+        self.center = 0.0  # score = sigmoid(_SPREAD * (logit - center) / spread); fit sets both
+        self.spread = _SPREAD
         self.metadata: dict[str, Any] = {}
         self._squares: tuple[list[float], list[float], list[float]] | None = None  # partial_fit's AdaGrad state
 
     # ----------------------------------------------------------------------------------------------- inference
-    def _features(self, conversation: Conversation) -> tuple[list[float], dict[int, float]]:
-        dense, sparse = extract_features(conversation, self.buckets)
-        return [(x - m) / s for x, m, s in zip(dense, self.mean, self.scale, strict=True)], sparse
+    def _features(self, conversation: Conversation) -> tuple[list[float], list[float], dict[int, float]]:
+        """(raw dense, standardised dense, n-grams) of `conversation`."""
+        raw, sparse = extract_features(conversation, self.buckets)
+        return raw, [(x - m) / s for x, m, s in zip(raw, self.mean, self.scale, strict=True)], sparse
 
     def _logit(self, dense: Sequence[float], sparse: Mapping[int, float]) -> float:
         weights = self.ngram_weights
@@ -235,9 +241,8 @@ class LearnedScorer(Scorer):
 
     def rate(self, conversation: Conversation) -> Score:
         """Score `conversation`; the reason lists the features present that pushed the score most."""
-        raw, sparse = extract_features(conversation, self.buckets)
-        dense = [(x - m) / s for x, m, s in zip(raw, self.mean, self.scale, strict=True)]
-        value = _sigmoid(self._logit(dense, sparse))
+        raw, dense, sparse = self._features(conversation)
+        value = _sigmoid(_SPREAD * (self._logit(dense, sparse) - self.center) / self.spread)
         terms = zip(DENSE_FEATURES, self.dense_weights, dense, raw, strict=True)
         contributions = sorted(((name, w * x) for name, w, x, r in terms if r), key=lambda kv: -abs(kv[1]))
         ngrams = sum(self.ngram_weights[k] * v for k, v in sparse.items())
@@ -305,6 +310,11 @@ class LearnedScorer(Scorer):
         )
         self.bias, self.dense_weights, self.mean, self.scale, self.ngram_weights = model
         self._squares = None
+        logits = [
+            self._logit([(x - m) / s for x, m, s in zip(d, self.mean, self.scale, strict=True)], n) for d, n in features
+        ]
+        self.center = sum(logits) / len(logits)
+        self.spread = math.sqrt(sum((z - self.center) ** 2 for z in logits) / len(logits)) or _SPREAD
         self.metadata = {"examples": len(ys), "mean_label": sum(ys) / len(ys)}
         return self
 
@@ -322,7 +332,7 @@ class LearnedScorer(Scorer):
         sq_bias, sq_dense, sq_ngrams = self._squares
         rate = self.learning_rate
         for text, y in zip(texts, ys, strict=True):
-            dense, sparse = self._features(as_conversation(text))
+            _, dense, sparse = self._features(as_conversation(text))
             error = _sigmoid(self._logit(dense, sparse)) - y
             sq_bias[0] += error * error
             self.bias -= rate * error / (math.sqrt(sq_bias[0]) + 1e-8)
@@ -353,6 +363,7 @@ class LearnedScorer(Scorer):
             },
             "metadata": self.metadata,
             "bias": round(self.bias, 6),
+            "output": {"center": round(self.center, 6), "spread": round(self.spread, 6)},
             "dense": {
                 name: {"weight": round(w, 6), "mean": round(m, 6), "scale": round(s, 6)}
                 for name, w, m, s in zip(DENSE_FEATURES, self.dense_weights, self.mean, self.scale, strict=True)
@@ -381,6 +392,8 @@ class LearnedScorer(Scorer):
                 raise InputError(f"{source}: its dense features {features['dense']} differ from {DENSE_FEATURES}")
             scorer = cls(buckets=int(features["buckets"]), **hyper)
             scorer.bias = float(data["bias"])
+            scorer.center = float(data["output"]["center"])
+            scorer.spread = float(data["output"]["spread"]) or _SPREAD
             scorer.dense_weights = [float(dense[n]["weight"]) for n in DENSE_FEATURES]
             scorer.mean = [float(dense[n]["mean"]) for n in DENSE_FEATURES]
             scorer.scale = [float(dense[n]["scale"]) or 1.0 for n in DENSE_FEATURES]

@@ -115,3 +115,8 @@ def test_bad_hyperparameters_name_the_field():
         LearnedScorer(buckets=3)
     with pytest.raises(ValueError, match="epochs=0"):
         LearnedScorer(epochs=0)
+
+
+def test_sample_weights_must_match_the_texts():
+    with pytest.raises(ValueError, match="sample_weights"):
+        LearnedScorer(epochs=2).fit(["a", "b"], [0.0, 1.0], sample_weights=[1.0])
