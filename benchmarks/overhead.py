@@ -25,6 +25,7 @@ import asyncio
 import gc
 import itertools
 import json
+import math
 import os
 import platform
 import statistics
@@ -47,6 +48,7 @@ PACKAGES = ("langchain-core", "langchain", "llama-index-core", "pydantic", "nump
 FRAMEWORKS = ("langchain_core", "langchain", "langgraph", "llama_index", "numpy", "pydantic")
 REPLY = "w " * 7 + "w\n"  # 16 tokens when GenericFakeChatModel streams it (8 words, 8 whitespace tokens)
 BATCH = 32
+SLOW = 0.005  # seconds a call above which a variant is sampled less often (see `measure`)
 
 
 @dataclass
@@ -57,8 +59,8 @@ class Row:
     mode: str
     size: str
     variant: str
-    p50_us: float
-    p99_us: float
+    p50_us: float | None
+    p99_us: float | None
     ratio: float | None = None  # p50 / the direct call's p50 in the same loop
     note: str = ""
 
@@ -82,15 +84,25 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: int) -> dict[str, list[float]]:
-    """Time each variant `iterations` times, interleaved, after `warmup` untimed rounds; seconds per call."""
-    samples: dict[str, list[float]] = {name: [] for name in variants}
+    """Time each variant `iterations` times, interleaved, after `warmup` untimed rounds; seconds per call.
+
+    A variant whose fastest warm-up call takes more than `SLOW` seconds is timed only every k-th round
+    (k = that time / `SLOW`), so one pathological row cannot take the whole run; its row says how many samples it has.
+    """
+    fastest = dict.fromkeys(variants, math.inf)
     for _ in range(warmup):
-        for fn in variants.values():
+        for name, fn in variants.items():
+            start = time.perf_counter()
             fn()
+            fastest[name] = min(fastest[name], time.perf_counter() - start)
+    strides = {name: max(1, math.ceil(seconds / SLOW)) for name, seconds in fastest.items()}
+    samples: dict[str, list[float]] = {name: [] for name in variants}
     gc.collect()
     clock = time.perf_counter
-    for _ in range(iterations):
+    for i in range(iterations):
         for name, fn in variants.items():
+            if i % strides[name]:
+                continue
             start = clock()
             fn()
             samples[name].append(clock() - start)
@@ -117,13 +129,13 @@ async def ameasure(
 
 def rows_from(section: str, mode: str, size: str, samples: dict[str, list[float]], base: str | None) -> list[Row]:
     base_p50 = statistics.median(samples[base]) if base else None
+    most = max(len(values) for values in samples.values())
     rows = []
     for name, values in samples.items():
-        p50 = statistics.median(values)
+        p50, p99 = statistics.median(values), percentile(values, 0.99)
         ratio = round(p50 / base_p50, 2) if base_p50 else None
-        rows.append(
-            Row(section, mode, size, name, round(p50 * 1e6, 1), round(percentile(values, 0.99) * 1e6, 1), ratio)
-        )
+        note = f"{len(values)} samples" if len(values) < most else ""
+        rows.append(Row(section, mode, size, name, round(p50 * 1e6, 1), round(p99 * 1e6, 1), ratio, note))
     return rows
 
 
@@ -277,61 +289,40 @@ def run_import(notes: list[str], repeats: int = 7) -> list[Row]:
         loaded.update(json.loads(frameworks.strip().replace("'", '"')))
     frameworks = sorted(loaded - {"pydantic"})
     note = f"loads {', '.join(frameworks)}" if frameworks else "no framework loaded"
-    if "pydantic" in loaded:
-        note += " (pydantic is the one runtime dependency)" if not frameworks else ""
-    median = statistics.median(times) * 1e6
+    median, slowest = statistics.median(times) * 1e6, max(times) * 1e6
     return [
-        Row(
-            "import",
-            "cold",
-            "-",
-            f"import langroute (median of {repeats})",
-            round(median, 1),
-            round(max(times) * 1e6, 1),
-            None,
-            note,
-        )
+        Row("import", "cold", "-", f"import langroute (median of {repeats})", round(median), round(slowest), None, note)
     ]
 
 
-def run_memory(calls: int, notes: list[str]) -> list[Row]:
+def run_memory(calls: int) -> list[Row]:
+    """Bytes per router instance, and bytes still allocated after `calls` more calls (tracemalloc)."""
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
     from langroute.langchain import RouterChatModel
 
-    small = GenericFakeChatModel(messages=itertools.repeat(REPLY))
-    large = GenericFakeChatModel(messages=itertools.repeat(REPLY))
-    models = {"small": small, "large": large}
+    models = {name: GenericFakeChatModel(messages=itertools.repeat(REPLY)) for name in ("small", "large")}
     RouterChatModel(models=models)  # import-time and first-use allocations are not per instance
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     routers = [RouterChatModel(models=models) for _ in range(100)]
     per_instance = (tracemalloc.get_traced_memory()[0] - before) / len(routers)
-    router = routers[0]
+    rows = [Row("memory", "tracemalloc", "-", "RouterChatModel instance", None, None, None, f"{per_instance:,.0f} B")]
     text = prompt(2048)
-    for _ in range(200):  # warm caches (LangChain's and ours) before counting
-        router.invoke(text)
-    gc.collect()
-    before = tracemalloc.get_traced_memory()[0]
-    for _ in range(calls):
-        router.invoke(text)
-    gc.collect()
-    retained = (tracemalloc.get_traced_memory()[0] - before) / calls
+    for name, call in (("direct invoke", models["small"].invoke), ("RouterChatModel.invoke", routers[0].invoke)):
+        for _ in range(200):  # warm LangChain's and our first-use allocations before counting
+            call(text)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(calls):
+            call(text)
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+        note = f"{retained:+,} B after {calls:,} calls ({retained / calls:+.2f} B a call)"
+        rows.append(Row("memory", "tracemalloc", "2 KB", f"retained: {name}", None, None, None, note))
     tracemalloc.stop()
-    return [
-        Row("memory", "tracemalloc", "-", "RouterChatModel instance (2 candidates)", per_instance, 0.0, None, "bytes"),
-        Row(
-            "memory",
-            "tracemalloc",
-            "2 KB",
-            f"retained per invoke ({calls:,} calls)",
-            round(retained, 2),
-            0.0,
-            None,
-            "bytes",
-        ),
-    ]
+    return rows
 
 
 # -- report ---------------------------------------------------------------------------------------------------------
@@ -364,23 +355,20 @@ def machine() -> dict[str, Any]:
 
 
 def table(rows: list[Row]) -> str:
-    widths = (8, 11, 6, 46, 9, 9, 8)
-    header = ("section", "mode", "prompt", "variant", "p50 us", "p99 us", "x direct")
+    widths = (7, 11, 6, 44, 9, 9, 8)
+    header = ("section", "mode", "prompt", "variant", "p50 us", "p99 us", "x direct", "note")
+
+    def cell(value: float | None, digits: int) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
 
     def line(cells: tuple[str, ...]) -> str:
-        return (
-            "| "
-            + " | ".join(
-                cell.ljust(width) if i < 4 else cell.rjust(width)
-                for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-            )
-            + " |"
-        )
+        padded = [c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False))]
+        return "| " + " | ".join([*padded, cells[-1]]) + " |"
 
-    lines = [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines = [line(header), "|" + "|".join("-" * (w + 2) for w in (*widths, 6)) + "|"]
     for r in rows:
-        ratio = f"{r.ratio:.2f}" if r.ratio is not None else (r.note or "-")
-        lines.append(line((r.section, r.mode, r.size, r.variant, f"{r.p50_us:.1f}", f"{r.p99_us:.1f}", ratio)))
+        values = (cell(r.p50_us, 1), cell(r.p99_us, 1), cell(r.ratio, 2))
+        lines.append(line((r.section, r.mode, r.size, r.variant, *values, r.note)))
     return "\n".join(lines)
 
 
@@ -413,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         elif section == "import":
             rows += run_import(notes, repeats=3 if args.quick else 7)
         elif section == "memory":
-            rows += run_memory(200 if args.quick else 10_000, notes)
+            rows += run_memory(200 if args.quick else 10_000)
     command = " ".join(["python", "benchmarks/overhead.py", *(sys.argv[1:] if argv is None else argv)])
     info = machine()
     if args.json:
