@@ -42,6 +42,20 @@ _ROLE_ALIASES: Final[dict[str, Role]] = {
 }
 
 
+_STRUCTURAL_PARTS: Final = frozenset(
+    {
+        "tool_use",
+        "tool_call",
+        "tool_call_chunk",
+        "server_tool_use",
+        "function_call",
+        "reasoning",
+        "thinking",
+        "redacted_thinking",
+    }
+)
+
+
 class Turn(NamedTuple):
     """One message: its role and its text (non-text parts removed). A plain ``(role, text)`` tuple."""
 
@@ -193,6 +207,8 @@ def _read_content(content: object, i: int) -> tuple[str, int, bool]:
             if isinstance(text, str):
                 texts.append(text)
                 continue
+        if kind in _STRUCTURAL_PARTS:
+            continue  # tool calls and reasoning traces are not attachments
         non_text += 1
         image = image or "image" in kind
     return "\n".join(texts), non_text, image

@@ -163,3 +163,15 @@ async def test_adecide_matches_decide():
     router = Router(["a", "b"])
     text = "Design a distributed cache step by step, then prove its consistency."
     assert (await router.adecide(text)) == router.decide(text)
+
+
+def test_tool_calls_and_reasoning_parts_are_not_counted_as_attachments():
+    conv = as_conversation(
+        [
+            ("user", "weather?"),
+            ("assistant", [{"type": "text", "text": "checking"}, {"type": "tool_use", "id": "1", "name": "w"}]),
+            ("assistant", [{"type": "reasoning", "reasoning": "..."}, {"type": "image", "url": "x"}]),
+        ]
+    )
+    assert conv.non_text_parts == 1
+    assert conv.has_images is True

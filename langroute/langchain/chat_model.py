@@ -228,7 +228,7 @@ class RouterChatModel(BaseChatModel):
         child = _child_manager(run_manager, CallbackManager)
         attempts = self._router.attempts(self._router.decide(call.conversation, route=call.route))
         for decision in attempts:
-            _report(decision, child, run_manager)
+            _report(decision, run_manager)
             try:
                 message = call.model(decision).invoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
                 return _result(message, decision)
@@ -247,7 +247,7 @@ class RouterChatModel(BaseChatModel):
         child = _child_manager(run_manager, AsyncCallbackManager)
         attempts = self._router.attempts(await self._router.adecide(call.conversation, route=call.route))
         for decision in attempts:
-            await _areport(decision, child, run_manager)
+            await _areport(decision, run_manager)
             try:
                 message = await call.model(decision).ainvoke(
                     messages, {"callbacks": child}, stop=call.stop, **call.kwargs
@@ -332,7 +332,7 @@ class RouterChatModel(BaseChatModel):
         child = _child_manager(run_manager, CallbackManager)
         attempts = self._router.attempts(self._router.decide(call.conversation, route=call.route))
         for decision in attempts:
-            _report(decision, child, run_manager)
+            _report(decision, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
             stream = call.model(decision).stream(messages, config, stop=call.stop, **call.kwargs)
             try:
@@ -357,7 +357,7 @@ class RouterChatModel(BaseChatModel):
         child = _child_manager(run_manager, AsyncCallbackManager)
         attempts = self._router.attempts(await self._router.adecide(call.conversation, route=call.route))
         for decision in attempts:
-            await _areport(decision, child, run_manager)
+            await _areport(decision, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
             stream = call.model(decision).astream(messages, config, stop=call.stop, **call.kwargs)
             try:
@@ -453,16 +453,28 @@ def _child_manager(run_manager: Any, manager_cls: type[Any]) -> Any:
     return manager
 
 
-def _report(decision: RoutingDecision, child: CallbackManager | None, run_manager: Any) -> None:
-    logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
-    if child is not None:
-        child.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
+def _event_manager(run_manager: Any, manager_cls: type[Any]) -> Any:
+    """A manager that reaches all of the router run's handlers (local ones too), to report a decision."""
+    return manager_cls(
+        handlers=run_manager.handlers,
+        parent_run_id=run_manager.run_id,
+        tags=run_manager.tags,
+        metadata=run_manager.metadata,
+    )
 
 
-async def _areport(decision: RoutingDecision, child: AsyncCallbackManager | None, run_manager: Any) -> None:
+def _report(decision: RoutingDecision, run_manager: CallbackManagerForLLMRun | None) -> None:
     logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
-    if child is not None:
-        await child.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
+    if run_manager is not None:
+        manager = _event_manager(run_manager, CallbackManager)
+        manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
+
+
+async def _areport(decision: RoutingDecision, run_manager: AsyncCallbackManagerForLLMRun | None) -> None:
+    logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
+    if run_manager is not None:
+        manager = _event_manager(run_manager, AsyncCallbackManager)
+        await manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
 
 
 def _with_decision(message: BaseMessage, decision: RoutingDecision) -> Any:
@@ -482,5 +494,13 @@ def _first_chunk(chunk: AIMessageChunk | None, decision: RoutingDecision) -> AIM
 def _llm_result(chunks: list[AIMessageChunk]) -> LLMResult:
     if not chunks:
         return LLMResult(generations=[])
-    merged = chunks[0] if len(chunks) == 1 else chunks[0] + chunks[1:]
+    merged = _as_chunk(chunks[0]) if len(chunks) == 1 else _as_chunk(chunks[0]) + [_as_chunk(c) for c in chunks[1:]]
     return LLMResult(generations=[[ChatGenerationChunk(message=merged)]])
+
+
+def _as_chunk(message: BaseMessage) -> AIMessageChunk:
+    """A candidate that cannot stream yields its whole `AIMessage` from `stream`; read it as one chunk."""
+    if isinstance(message, AIMessageChunk):
+        return message
+    fields = message.model_dump(exclude={"type"})
+    return AIMessageChunk(**fields)

@@ -52,6 +52,14 @@ def _chunks(message: AIMessage) -> Iterator[ChatGenerationChunk]:
     )
 
 
+def _streamed(message: AIMessage, run_manager: CallbackManagerForLLMRun | None) -> Iterator[ChatGenerationChunk]:
+    """`_chunks`, reporting each one to the run's handlers as a new token."""
+    for chunk in _chunks(message):
+        if run_manager:
+            run_manager.on_llm_new_token(str(chunk.message.content), chunk=chunk)
+        yield chunk
+
+
 class FakeToolChatModel(GenericFakeChatModel):
     """`GenericFakeChatModel` that supports `bind_tools`, streams tool calls and usage, and records its calls.
 
@@ -89,10 +97,9 @@ class FakeToolChatModel(GenericFakeChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         message = self._generate(messages, stop=stop, **kwargs).generations[0].message
-        for chunk in _chunks(message if isinstance(message, AIMessage) else AIMessage(str(message.content))):
-            if run_manager:
-                run_manager.on_llm_new_token(str(chunk.message.content), chunk=chunk)
-            yield chunk
+        yield from _streamed(
+            message if isinstance(message, AIMessage) else AIMessage(str(message.content)), run_manager
+        )
 
 
 class StandInChatModel(BaseChatModel):
@@ -147,10 +154,7 @@ class StandInChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for chunk in _chunks(self._answer(messages)):
-            if run_manager:
-                run_manager.on_llm_new_token(str(chunk.message.content), chunk=chunk)
-            yield chunk
+        yield from _streamed(self._answer(messages), run_manager)
 
 
 class DecisionRecorder(BaseCallbackHandler):

@@ -55,8 +55,8 @@ _LEN_HIGH: Final = 6000.0  # ... and where it saturates (log scale)
 _SIGNALS: Final = re.compile(
     r"(?P<fence>```|~~~)"
     r"|(?P<code>\b(?:def|class|function|return|import|const|let|var|async|await|lambda|struct|impl|fn|public|"
-    r"private|void|select|from|where|join|sql|regex|api|endpoint|bug|stack trace|traceback|exception|"
-    r"compile|refactor|unit test|python|javascript|typescript|java|rust|golang|c\+\+|kubernetes|docker)\b"
+    r"private|void|sql|quer(?:y|ies)|database|regex|api|endpoint|bug|stack trace|traceback|exception|"
+    r"compile|refactor|unit tests?|python|javascript|typescript|java|rust|golang|c\+\+|kubernetes|docker)\b"
     r"|=>|->|::|\{\s*$|;\s*$|==|!=)"
     r"|(?P<proof>\b(?:prove|proof|show that|demonstrate that|irrational|q\.e\.d)\b)"
     r"|(?P<math>\\(?:frac|int|sum|sqrt|prod|lim|begin|mathbb|partial)|\b(?:theorem|lemma|"
@@ -142,7 +142,7 @@ class HeuristicScorer(Scorer):
             "length": min(1.0, length),
             "code": max(sat["code"], sat["fence"]),
             "math": max(sat["math"], sat["proof"]),
-            "reasoning": max(sat["reasoning"], sat["proof"] / 2),
+            "reasoning": max(sat["reasoning"], sat["proof"]),
             "steps": sat["steps"],
             "constraints": sat["constraints"],
             "questions": sat["question"],
@@ -150,7 +150,7 @@ class HeuristicScorer(Scorer):
             "attachments": min(1.0, conversation.non_text_parts / 2),
             "tools": 1.0 if conversation.has_tools else 0.0,
             # short chit-chat or a lookup; fades out as the text gets longer
-            "simple": sat["simple"] * max(0.0, 1.0 - length),
+            "simple": sat["simple"] * max(0.0, 1.0 - 2.0 * length),
         }
 
     def rate(self, conversation: Conversation) -> Score:

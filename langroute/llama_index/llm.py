@@ -1,0 +1,500 @@
+"""`RouterLLM`: a LlamaIndex `FunctionCallingLLM` that sends each call to the cheapest candidate that can handle it.
+
+How a call flows (sync and async alike):
+
+1. the messages (or prompt) become a core `Conversation` (`langroute.llama_index.messages`);
+2. the core `Router` scores it and returns a `RoutingDecision` (or a forced one for ``route=...``);
+3. a `RoutingDecisionEvent` is dispatched inside the router's span, then the chosen candidate's *own* method of the
+   same name is called (``chat``, ``stream_complete``, ``achat_with_tools``...). The candidate's decorators fire the
+   usual LlamaIndex events (``LLMChatStartEvent``...) and the legacy ``callback_manager`` LLM start/end, nested in
+   the router's span. The router fires none of those itself, so old handlers see each call once;
+4. if the candidate raises before producing output (for a stream: before its first chunk), the router asks the core
+   for the next candidate, reports the new decision, and tries again;
+5. the decision dict is put in ``response.additional_kwargs["langroute"]`` (on every streamed chunk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, WithJsonSchema, field_serializer
+from llama_index.core.callbacks import CallbackManager
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import LLM, ToolSelection
+
+from langroute.conversation import Conversation
+from langroute.decision import RoutingDecision
+from langroute.llama_index.events import RoutingDecisionEvent
+from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
+from langroute.router import Router, default_scorer
+from langroute.scorers.base import Scorer
+
+if TYPE_CHECKING:
+    from llama_index.core.tools import BaseTool
+
+__all__ = ["RouterLLM"]
+
+dispatcher = get_dispatcher(__name__)
+
+_ROUTING_FIELDS: Final = ("models", "scorer", "thresholds", "fallbacks")
+_END: Final = object()  # marks a stream that ended before its first chunk
+
+
+class RouterLLM(FunctionCallingLLM):
+    """Send each call to the cheapest candidate LLM that can handle it.
+
+    Setup:
+        `pip install 'langroute[llama-index]'`
+    Key init args:
+        models: candidate LLMs by name, cheapest first.  scorer: how hard a conversation is.
+        thresholds: score cut-offs, one fewer than candidates.  fallbacks: try other candidates when one fails.
+    Instantiate:
+        ```python
+        from llama_index.core import Settings
+        from llama_index.core.llms import ChatMessage, MockLLM
+        from langroute import HeuristicScorer
+        from langroute.llama_index import RouterLLM
+
+        llm = RouterLLM(models={"small": MockLLM(), "large": MockLLM(max_tokens=8)}, scorer=HeuristicScorer())
+        Settings.llm = llm  # query engines, chat engines and agents now route
+        ```
+    Invoke / Stream / Async:
+        ```python
+        response = llm.chat([ChatMessage(role="user", content="hi")])
+        response.additional_kwargs["langroute"]["model"]          # 'small'
+        for chunk in llm.stream_complete("hi", route="large"):    # forced route, never scored
+            print(chunk.delta, chunk.additional_kwargs["langroute"]["forced"])
+        await llm.achat([ChatMessage(role="user", content="hi")])
+        ```
+    Tool calling:
+        ``chat_with_tools`` and its stream/async twins route first, then let the chosen candidate build its own
+        provider payload; ``get_tool_calls_from_response`` asks the candidate that produced the response. Works
+        with ``FunctionAgent``, ``AgentWorkflow`` and ``ReActAgent``.
+    Instrumentation:
+        each decision is a `RoutingDecisionEvent` on ``get_dispatcher("langroute.llama_index.llm")`` (it
+        propagates to the root dispatcher). The router shares its ``callback_manager`` with the candidates
+        that have no handlers of their own, so legacy handlers see each candidate's LLM start/end once.
+    """
+
+    models: dict[str, LLM] = Field(description="Candidate LLMs by name, cheapest first (the dict's order).")
+    scorer: Annotated[Scorer, WithJsonSchema({"type": "string"})] = Field(
+        default_factory=default_scorer, description="How hard a conversation is, 0..1; defaults to `HeuristicScorer()`."
+    )
+    thresholds: list[float] | None = Field(
+        default=None,
+        description="Ascending cut-offs in [0, 1], one fewer than candidates; None spaces them evenly.",
+    )
+    fallbacks: bool = Field(
+        default=True,
+        description="When a candidate raises before producing output, try the stronger ones, then the weaker ones.",
+    )
+
+    _router: Router = PrivateAttr()
+
+    def __init__(self, **data: Any) -> None:
+        """Validate the routing config (errors name the field), then build the LLM.
+
+        Raises:
+            ConfigError: `models` is empty, or `thresholds` has the wrong length, order or range (a `ValueError`).
+            TypeError: `models` is not a dict of LlamaIndex `LLM`s, or `scorer` is not a langroute `Scorer`.
+        """
+        config = {"fallbacks": True} | {field: data.get(field) for field in _ROUTING_FIELDS if field in data}
+        router = _build_router(*(config.get(field) for field in _ROUTING_FIELDS))
+        super().__init__(**(data | _field_values(config, router)))
+        self._router = router
+        self._share_callback_manager(previous=None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Keep the router and the candidates' callback manager in step with the fields."""
+        router = None
+        if name in _ROUTING_FIELDS:
+            config = {field: getattr(self, field) for field in _ROUTING_FIELDS} | {name: value}
+            router = _build_router(*(config[field] for field in _ROUTING_FIELDS))
+            value = _field_values(config, router)[name]
+        previous = self.__dict__.get("callback_manager")
+        super().__setattr__(name, value)
+        if router is not None:
+            self._router = router
+        if name in ("callback_manager", "models"):
+            self._share_callback_manager(previous=previous)
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Name used in serialised LLMs."""
+        return "RouterLLM"
+
+    @field_serializer("scorer")
+    def _serialize_scorer(self, scorer: Scorer) -> str:
+        return scorer.name
+
+    @property
+    def router(self) -> Router:
+        """The framework-free `Router` this LLM holds (policy, scorer, fallback order)."""
+        return self._router
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """What every candidate supports: the smallest window and output, chat/function calling only if all do."""
+        metas = [candidate.metadata for candidate in self.models.values()]
+        return LLMMetadata(
+            context_window=min(meta.context_window for meta in metas),
+            num_output=min(meta.num_output for meta in metas),
+            is_chat_model=all(meta.is_chat_model for meta in metas),
+            is_function_calling_model=all(meta.is_function_calling_model for meta in metas),
+            model_name=f"router({'|'.join(self.models)})",
+        )
+
+    # -- chat and completion ------------------------------------------------------------------------------------
+
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Route `messages`, then call the chosen candidate's `chat`. ``route="name"`` forces a candidate."""
+        route = kwargs.pop("route", None)
+        decision, response = self._delegate("chat", chat_conversation(messages), route, (messages,), kwargs)
+        return _tagged(response, decision)
+
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Async `chat`."""
+        route = kwargs.pop("route", None)
+        decision, response = await self._adelegate("achat", chat_conversation(messages), route, (messages,), kwargs)
+        return _tagged(response, decision)
+
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Route `prompt`, then call the chosen candidate's `complete`. ``route="name"`` forces a candidate."""
+        route = kwargs.pop("route", None)
+        decision, response = self._delegate("complete", prompt_conversation(prompt), route, (prompt, formatted), kwargs)
+        return _tagged(response, decision)
+
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Async `complete`."""
+        route = kwargs.pop("route", None)
+        decision, response = await self._adelegate(
+            "acomplete", prompt_conversation(prompt), route, (prompt, formatted), kwargs
+        )
+        return _tagged(response, decision)
+
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Route `messages`, then stream the chosen candidate's own `stream_chat`."""
+        route = kwargs.pop("route", None)
+        decision, opened = self._delegate("stream_chat", chat_conversation(messages), route, (messages,), kwargs, True)
+        return _tagged_stream(opened, decision)
+
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        """Async `stream_chat`."""
+        route = kwargs.pop("route", None)
+        conversation = chat_conversation(messages)
+        decision, opened = await self._adelegate("astream_chat", conversation, route, (messages,), kwargs, True)
+        return _atagged_stream(opened, decision)
+
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        """Route `prompt`, then stream the chosen candidate's own `stream_complete`."""
+        route = kwargs.pop("route", None)
+        decision, opened = self._delegate(
+            "stream_complete", prompt_conversation(prompt), route, (prompt, formatted), kwargs, True
+        )
+        return _tagged_stream(opened, decision)
+
+    async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
+        """Async `stream_complete`."""
+        route = kwargs.pop("route", None)
+        conversation = prompt_conversation(prompt)
+        decision, opened = await self._adelegate(
+            "astream_complete", conversation, route, (prompt, formatted), kwargs, True
+        )
+        return _atagged_stream(opened, decision)
+
+    # -- function calling ---------------------------------------------------------------------------------------
+
+    @dispatcher.span
+    def chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Route the conversation (tools known), then call the chosen candidate's own `chat_with_tools`."""
+        request = _tools_request(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
+        )
+        decision, response = self._delegate("chat_with_tools", *request)
+        return _tagged(response, decision)
+
+    @dispatcher.span
+    async def achat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Async `chat_with_tools`."""
+        request = _tools_request(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
+        )
+        decision, response = await self._adelegate("achat_with_tools", *request)
+        return _tagged(response, decision)
+
+    @dispatcher.span
+    def stream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseGen:
+        """Route the conversation (tools known), then stream the chosen candidate's own `stream_chat_with_tools`."""
+        request = _tools_request(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
+        )
+        decision, opened = self._delegate("stream_chat_with_tools", *request, True)
+        return _tagged_stream(opened, decision)
+
+    @dispatcher.span
+    async def astream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseAsyncGen:
+        """Async `stream_chat_with_tools`."""
+        request = _tools_request(
+            tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
+        )
+        decision, opened = await self._adelegate("astream_chat_with_tools", *request, True)
+        return _atagged_stream(opened, decision)
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> list[ToolSelection]:
+        """Ask the candidate that produced `response` (named in ``additional_kwargs["langroute"]``) to read it.
+
+        Raises:
+            ValueError: `response` does not come from this router and there is more than one candidate.
+        """
+        name = (response.additional_kwargs.get("langroute") or {}).get("model")
+        if name not in self.models:
+            if len(self.models) != 1:
+                raise ValueError(
+                    f"response.additional_kwargs['langroute'] names no candidate (got {name!r}); pass a response "
+                    f"produced by this RouterLLM, whose candidates are {list(self.models)}"
+                )
+            name = next(iter(self.models))
+        candidate = _function_calling(self.models[name], name)
+        return candidate.get_tool_calls_from_response(response, error_on_no_tool_call=error_on_no_tool_call, **kwargs)
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Route, then let the chosen candidate prepare its own payload.
+
+        The `*_with_tools` methods do not use this; it serves callers that prepare and then call `chat` themselves.
+        The returned kwargs pin ``route`` to the chosen candidate, so ``chat(**prepared)`` reaches the candidate
+        whose payload it is (that call is reported as forced).
+        """
+        route = kwargs.pop("route", None)
+        conversation = tools_conversation(user_msg, chat_history, has_tools=bool(tools))
+        decision = self._router.decide(conversation, route=route)
+        candidate = _function_calling(self.models[decision.model], decision.model)
+        prepared = candidate._prepare_chat_with_tools_compat(
+            tools,
+            user_msg=user_msg,
+            chat_history=chat_history,
+            verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            **kwargs,
+        )
+        return {**prepared, "route": decision.model}
+
+    # -- the fallback boundary ----------------------------------------------------------------------------------
+
+    def _delegate(
+        self,
+        method: str,
+        conversation: Conversation,
+        route: str | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        stream: bool = False,
+    ) -> tuple[RoutingDecision, Any]:
+        """Decide, report, call ``candidate.<method>(*args, **kwargs)``; fall back while nothing was produced.
+
+        For a stream the first chunk is pulled here, so a candidate that fails before it is replaced; the
+        result is then ``(first_chunk_or__END, rest)``.
+        """
+        attempts = self._router.attempts(self._router.decide(conversation, route=route))
+        for decision in attempts:
+            _report(decision)
+            try:
+                result = self._bound(decision.model, method)(*args, **kwargs)
+                if stream:
+                    chunks = iter(result)
+                    result = (next(chunks, _END), chunks)
+                return decision, result
+            except Exception as exc:  # noqa: BLE001 - the fallback boundary: the core picks the next candidate
+                attempts.failed(exc)
+        raise AssertionError("unreachable: Attempts raises when no candidate is left")
+
+    async def _adelegate(
+        self,
+        method: str,
+        conversation: Conversation,
+        route: str | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        stream: bool = False,
+    ) -> tuple[RoutingDecision, Any]:
+        """Async `_delegate`: awaits the scorer and the candidate's coroutine."""
+        attempts = self._router.attempts(await self._router.adecide(conversation, route=route))
+        for decision in attempts:
+            _report(decision)
+            try:
+                result = await self._bound(decision.model, method)(*args, **kwargs)
+                if stream:
+                    chunks = aiter(result)
+                    result = (await anext(chunks, _END), chunks)
+                return decision, result
+            except Exception as exc:  # noqa: BLE001 - the fallback boundary: the core picks the next candidate
+                attempts.failed(exc)
+        raise AssertionError("unreachable: Attempts raises when no candidate is left")
+
+    def _bound(self, name: str, method: str) -> Any:
+        candidate = self.models[name]
+        if method.endswith("_with_tools"):
+            candidate = _function_calling(candidate, name)
+        return getattr(candidate, method)
+
+    def _share_callback_manager(self, previous: CallbackManager | None) -> None:
+        """Give the router's callback manager to candidates that have no handlers of their own.
+
+        LlamaIndex sets ``callback_manager`` on the LLM it is given (``Settings.llm = ...``, query engines); the
+        candidates fire the legacy events, so they must fire them to that manager. A candidate configured with its
+        own handlers keeps them.
+        """
+        shared = self.callback_manager
+        for candidate in self.models.values():
+            current = candidate.callback_manager
+            if current is previous or not current.handlers:
+                candidate.callback_manager = shared
+
+
+def _build_router(models: object, scorer: object, thresholds: object, fallbacks: object) -> Router:
+    """The core `Router` for these field values; its errors name the field (the same rules as `RouterChatModel`)."""
+    if not isinstance(models, Mapping):
+        raise TypeError(
+            f"models={models!r}: expected a dict of name -> LlamaIndex LLM, cheapest first, "
+            'e.g. models={"small": llm_a, "large": llm_b}'
+        )
+    for name, candidate in models.items():
+        if not isinstance(candidate, LLM):
+            raise TypeError(
+                f"models[{name!r}] is a {type(candidate).__name__}; "
+                "expected a LlamaIndex LLM (a llama_index.core.llms.LLM subclass)"
+            )
+    if not isinstance(fallbacks, bool):
+        raise TypeError(f"fallbacks={fallbacks!r}: expected True or False")
+    return Router(list(models), scorer=scorer, thresholds=thresholds, fallbacks=fallbacks)  # type: ignore[arg-type]
+
+
+def _field_values(config: Mapping[str, Any], router: Router) -> dict[str, Any]:
+    """The routing fields as stored: a plain dict of models, the scorer in use, the thresholds in force."""
+    return {
+        "models": dict(config["models"]),
+        "scorer": router.scorer,
+        "thresholds": list(router.policy.thresholds),
+        "fallbacks": router.fallbacks,
+    }
+
+
+def _tools_request(
+    tools: Sequence[BaseTool],
+    user_msg: str | ChatMessage | None,
+    chat_history: list[ChatMessage] | None,
+    verbose: bool,
+    allow_parallel_tool_calls: bool,
+    tool_required: bool,
+    kwargs: dict[str, Any],
+) -> tuple[Conversation, str | None, tuple[Any, ...], dict[str, Any]]:
+    """``(conversation, route, args, kwargs)`` for `_delegate`, from a ``*_with_tools`` call's arguments (in order)."""
+    route = kwargs.pop("route", None)
+    conversation = tools_conversation(user_msg, chat_history, has_tools=bool(tools))
+    forwarded = {
+        **kwargs,
+        "user_msg": user_msg,
+        "chat_history": chat_history,
+        "verbose": verbose,
+        "allow_parallel_tool_calls": allow_parallel_tool_calls,
+        "tool_required": tool_required,
+    }
+    return conversation, route, (tools,), forwarded
+
+
+def _function_calling(candidate: LLM, name: str) -> FunctionCallingLLM:
+    if not isinstance(candidate, FunctionCallingLLM):
+        raise TypeError(
+            f"candidate {name!r} ({type(candidate).__name__}) is not a FunctionCallingLLM, so it cannot call tools"
+        )
+    return candidate
+
+
+def _report(decision: RoutingDecision) -> None:
+    dispatcher.event(RoutingDecisionEvent.from_decision(decision))
+
+
+def _tagged(response: Any, decision: RoutingDecision) -> Any:
+    """Put the decision dict in ``response.additional_kwargs["langroute"]`` (never in the message's kwargs)."""
+    response.additional_kwargs = {**response.additional_kwargs, "langroute": decision.to_dict()}
+    return response
+
+
+def _tagged_stream(opened: tuple[Any, Iterator[Any]], decision: RoutingDecision) -> Iterator[Any]:
+    first, rest = opened
+    if first is _END:
+        return
+    yield _tagged(first, decision)
+    for chunk in rest:
+        yield _tagged(chunk, decision)
+
+
+async def _atagged_stream(opened: tuple[Any, AsyncIterator[Any]], decision: RoutingDecision) -> AsyncIterator[Any]:
+    first, rest = opened
+    if first is _END:
+        return
+    yield _tagged(first, decision)
+    async for chunk in rest:
+        yield _tagged(chunk, decision)

@@ -1,0 +1,106 @@
+"""Small LangChain models for the tests: real fakes (subclasses of the stock ones), no mocks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.callbacks import BaseCallbackHandler, CallbackManagerForLLMRun
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from langroute import CallableScorer, RouterChatModel
+from langroute.langchain.testing import FakeToolChatModel
+
+
+def replies(*texts: str | AIMessage) -> Iterator[AIMessage]:
+    """An endless-enough iterator of replies for a fake model."""
+    return iter([t if isinstance(t, AIMessage) else AIMessage(t) for t in texts] * 50)
+
+
+class BrokenChatModel(GenericFakeChatModel):
+    """Raises on every call, before producing output."""
+
+    error: str = "provider down"
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        raise ConnectionError(self.error)
+
+
+class MidStreamFailure(GenericFakeChatModel):
+    """Streams one chunk, then raises."""
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: Any = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kw: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        stream = super()._stream(messages, stop=stop, run_manager=run_manager, **kw)
+        yield next(stream)
+        raise ConnectionError("cut mid-stream")
+
+
+def fixed(value: float) -> CallableScorer:
+    """A scorer that always returns `value`."""
+    return CallableScorer(lambda conv: value, label=f"fixed {value}")
+
+
+def router_for(score: float, **models: Any) -> RouterChatModel:
+    """A router over `models` whose scorer always returns `score`."""
+    return RouterChatModel(models=models, scorer=fixed(score))
+
+
+def two_models(small_reply: str = "small says hi", large_reply: str = "large says hi") -> dict[str, FakeToolChatModel]:
+    return {
+        "small": FakeToolChatModel(messages=replies(AIMessage(small_reply, id="small-id"))),
+        "large": FakeToolChatModel(messages=replies(AIMessage(large_reply, id="large-id"))),
+    }
+
+
+class RunLog(BaseCallbackHandler):
+    """Records chat model starts, ends, tokens and custom events with their run ids."""
+
+    def __init__(self) -> None:
+        self.starts: list[dict[str, Any]] = []
+        self.tokens: list[tuple[str, Any]] = []
+        self.events: list[tuple[str, Any, Any]] = []
+        self.ends: list[Any] = []
+        self.errors: list[Any] = []
+
+    def on_chat_model_start(
+        self,
+        serialized: Any,
+        messages: Any,
+        *,
+        run_id: Any,
+        parent_run_id: Any = None,
+        tags: Any = None,
+        metadata: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self.starts.append(
+            {
+                "run_id": run_id,
+                "parent": parent_run_id,
+                "tags": tags or [],
+                "metadata": metadata or {},
+                "name": kwargs.get("name"),
+            }
+        )
+
+    def on_llm_new_token(self, token: str, *, run_id: Any, **kwargs: Any) -> None:
+        self.tokens.append((token, run_id))
+
+    def on_llm_end(self, response: Any, *, run_id: Any, **kwargs: Any) -> None:
+        self.ends.append(run_id)
+
+    def on_llm_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
+        self.errors.append((run_id, error))
+
+    def on_custom_event(self, name: str, data: Any, *, run_id: Any, **kwargs: Any) -> None:
+        self.events.append((name, data, run_id))

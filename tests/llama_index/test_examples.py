@@ -1,0 +1,51 @@
+"""The LlamaIndex examples run offline (stand-in models) and print the routes they promise."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(name: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", str(ROOT / "examples" / name)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("name", ["llama_index_agent.py", "llama_index_query.py"])
+def test_example_opens_with_what_it_shows_and_how_to_run_it(name):
+    text = (ROOT / "examples" / name).read_text()
+    assert text.startswith('"""')
+    assert f"python examples/{name}" in text.split('"""')[1]
+
+
+def test_agent_example():
+    out = _run("llama_index_agent.py")
+    assert "  [langroute] -> small (score=" in out
+    assert "agent: Hello! Ask me about the weather." in out
+    assert "  tool get_weather({'city': 'Paris'}) -> sunny and 21 C in Paris" in out
+    assert out.count("  [langroute] -> large (score=0.90") == 2  # the tool call turn and the final turn
+
+
+def test_query_example():
+    out = _run("llama_index_query.py")
+    assert "   routed to small (score=" in out
+    assert "   routed to large (score=0.90" in out
+    assert "A: text text text text text text" in out
+    assert "LLM calls seen by the legacy handler: 2" in out
