@@ -241,9 +241,8 @@ def run_llama(iterations: int, warmup: int, notes: list[str]) -> list[Row]:
     small, large = MockLLM(), MockLLM()
     variants: dict[str, Any] = {"direct MockLLM": small}
     try:
-        from langroute.llama_index import RouterLLM
-
         from langroute import HeuristicScorer
+        from langroute.llama_index import RouterLLM
     except ImportError as exc:
         notes.append(f"RouterLLM is not available on this checkout ({exc}): only the direct MockLLM row is measured")
     else:

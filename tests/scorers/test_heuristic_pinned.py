@@ -6,9 +6,14 @@ of weights or signals that is meant to change scores updates these values in the
 
 from __future__ import annotations
 
+import random
+import re
+from collections import Counter
+
 import pytest
 
 from langroute import HeuristicScorer
+from langroute.scorers import heuristic
 
 DESIGN = (
     "Design a distributed rate limiter for a multi-region API. First, explain the trade-offs between a token "
@@ -66,3 +71,84 @@ PINNED = {
 def test_score_and_reason_are_pinned(name):
     score = HeuristicScorer().explain(CASES[name])
     assert (score.value, score.reason) == PINNED[name]
+
+
+def _plain_alternation() -> re.Pattern[str]:
+    """The signals as one plain alternation, signal by signal in priority order: the form before the speed work."""
+    groups: dict[str, list[str]] = {}
+    for signal, words in heuristic._WORDS.items():
+        groups.setdefault(signal, []).append(rf"\b(?:{'|'.join(words)})\b")
+    for signal, marks in heuristic._MARKS:
+        groups.setdefault(signal, []).extend(marks)
+    for signal, body in heuristic._LINE_STARTS:
+        groups.setdefault(signal, []).insert(0, rf"^\s*{body}")
+    order = ("fence", "code", "proof", "math", "reasoning", "steps", "constraints", "question", "simple")
+    assert sorted(order) == sorted(groups)
+    return re.compile("|".join(f"(?P<{s}>{'|'.join(groups[s])})" for s in order), re.MULTILINE)
+
+
+def _fuzz_texts(count: int) -> list[str]:
+    """Random texts made of the signal words (and near misses), marks, digits, unicode and line breaks."""
+    words = [w for alternatives in heuristic._WORDS.values() for w in alternatives]
+    for pattern, literal in ((r"\w*", "ing"), ("(?:ly)?", "ly"), ("[sz]", "z"), ("[- ]", "-"), ("-?", "-")):
+        words = [w.replace(pattern, literal) for w in words]
+    words = [w.replace("s?", "s").replace("[sd]?", "d").replace("(?:y|ies)", "ies").replace("\\", "") for w in words]
+    words += [w[:-1] for w in words] + [w + "s" for w in words]
+    words += ["hi", "hello", "thanks", "thank you", "good morning", "ok", "bye", "x", "foo", "3", "12", "π", "naïve"]
+    words += [r"\int", r"\integral", r"\limit", r"\sum", "c++", "c++11", "q.e.d", "don't", "٣", "Größe"]
+    marks = [
+        " ",
+        " ",
+        " ",
+        "\n",
+        "\n\n",
+        "  ",
+        "\t",
+        "",
+        "```",
+        "~~~",
+        "=>",
+        "->",
+        "::",
+        "{",
+        ";",
+        "==",
+        "!=",
+        "=",
+        "<",
+    ]
+    marks += [
+        ">",
+        "^",
+        "*",
+        "/",
+        "?",
+        "- ",
+        "* ",
+        "• ",
+        "1. ",
+        "2) ",
+        "\n- ",
+        "\n1. ",
+        "\n  ",
+        ",",
+        ".",
+        "\\",
+        "≤",
+        "∑",
+    ]
+    marks += ["√", "∞", "{\n", ";\n", "{ \n\n", "= 5", "2 * 3", "2*3*4", "\n\n3\n* 4", "=\n1. x"]
+    rng = random.Random(5)
+    return ["".join(rng.choice(words) + rng.choice(marks) for _ in range(rng.randint(1, 30))) for _ in range(count)]
+
+
+def test_the_fast_scan_counts_exactly_what_the_plain_alternation_counts():
+    plain = _plain_alternation()
+    for text in _fuzz_texts(4000):
+        text = text.lower()
+        expected = Counter(m.lastgroup for m in plain.finditer(text))
+        fast = Counter(
+            heuristic._GROUP_SIGNALS[m.lastindex] if m.lastindex else heuristic._word_signal(m.group())
+            for m in heuristic._SIGNALS.finditer(text)
+        )
+        assert fast == expected, text
