@@ -51,6 +51,7 @@ DEFAULT_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
 _WINDOW: Final = 4096  # characters read from each end of the newest user turn
 _LEN_LOW: Final = 24.0  # characters at which the length feature starts to rise ...
 _LEN_HIGH: Final = 6000.0  # ... and where it saturates (log scale)
+_LOG_LEN_SPAN: Final = math.log(_LEN_HIGH / _LEN_LOW)
 
 # The signals, as data. Each word alternative matches a whole word (or phrase) of the lowercased text; the marks
 # are the alternatives that are not words. The scan is one leftmost, non-overlapping pass in which, where several
@@ -92,12 +93,21 @@ _WORDS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         ),
     }
 )
-# (signal, its marks): the alternatives that are not words, in priority order.
+# (signal, the characters a mark starts with, what follows): the alternatives that are not words, in priority order.
 _MARKS: Final = (
-    ("fence", ("```", "~~~")),
-    ("code", ("=>", "->", "::", r"\{\s*$", r";\s*$", "==", "!=")),
-    ("math", (r"\\(?:frac|int|sum|sqrt|prod|lim|begin|mathbb|partial)", r"[=^<>≤≥∑∫√π∞]\s*\d", r"\d\s*[*/^]\s*\d")),
-    ("question", (r"\?",)),
+    ("fence", "`", "``"),
+    ("fence", "~", "~~"),
+    ("code", "=", ">"),
+    ("code", r"\-", ">"),
+    ("code", ":", ":"),
+    ("code", "{", r"\s*$"),
+    ("code", ";", r"\s*$"),
+    ("code", "=", "="),
+    ("code", "!", "="),
+    ("math", "\\\\", "(?:frac|int|sum|sqrt|prod|lim|begin|mathbb|partial)"),
+    ("math", "=^<>≤≥∑∫√π∞", r"\s*\d"),
+    ("math", r"\d", r"\s*[*/^]\s*\d"),
+    ("question", "?", ""),
 )
 # (signal, what may follow the start of a line and its indentation): list markers and greetings.
 _LINE_STARTS: Final = (
@@ -110,9 +120,9 @@ def _compile_signals() -> tuple[re.Pattern[str], tuple[str, ...]]:
     """One pattern for every signal, and the signal of each of its (empty) groups; a word match has no group.
 
     It matches exactly what the plain alternation of the signals (in order) matches, but several times faster: the
-    word alternatives are grouped by first letter behind one ``\\b``, so a word start tries a handful of them; each
-    mark is an alternative of its own that starts with a literal character, which the regex engine skips in one
-    test; and a group is entered only at the end of a match. Alternatives that can both match at one place keep
+    word alternatives are grouped by first letter behind one ``\\b``, so a word start tries a handful of them; the
+    marks sit behind one character class, which the regex engine rules out in one test at most places; and a group
+    is entered only at the end of a match. Alternatives that can both match at one place keep
     their relative order, so the leftmost-first result is unchanged (`tests/scorers/test_heuristic_pinned.py`).
     """
     by_letter: dict[str, list[str]] = {}
@@ -121,11 +131,12 @@ def _compile_signals() -> tuple[re.Pattern[str], tuple[str, ...]]:
             by_letter.setdefault(alternative[0], []).append(alternative[1:])
     words = "|".join(f"{letter}(?:{'|'.join(rests)})" for letter, rests in by_letter.items())
     signals: list[str] = [""]  # group 0 is the whole match
-    branches = [rf"\b(?:{words})\b"]
-    for signal, marks in _MARKS:
-        for mark in marks:
-            branches.append(f"{mark}()")
-            signals.append(signal)
+    marks = []
+    for signal, first, rest in _MARKS:  # after the first character, a look-behind says which it was
+        marks.append(f"(?<=[{first}]){rest}()")
+        signals.append(signal)
+    starts = "".join(first for _, first, _ in _MARKS)
+    branches = [rf"\b(?:{words})\b", f"[{starts}](?:{'|'.join(marks)})"]
     lines = []
     for signal, body in _LINE_STARTS:
         lines.append(f"{body}()")
@@ -201,13 +212,13 @@ class HeuristicScorer(Scorer):
         if len(text) > 2 * _WINDOW:
             text = text[:_WINDOW] + "\n" + text[-_WINDOW:]
         counts = dict.fromkeys(_SATURATION, 0)
-        for match in _SIGNALS.finditer(text.lower()):
+        for match in _SIGNALS.finditer(text.lower()):  # a mark or a line start is known by its group, a word by itself
             group = match.lastindex
             counts[_GROUP_SIGNALS[group] if group else _word_signal(match.group())] += 1
         sat = {k: min(1.0, counts[k] / _SATURATION[k]) for k in counts}
         chars = conversation.char_count
         user_turns = sum(1 for turn in conversation.turns if turn.role == "user")
-        length = math.log(max(chars, _LEN_LOW) / _LEN_LOW) / math.log(_LEN_HIGH / _LEN_LOW)
+        length = math.log(max(chars, _LEN_LOW) / _LEN_LOW) / _LOG_LEN_SPAN
         return {
             "length": min(1.0, length),
             "code": max(sat["code"], sat["fence"]),

@@ -78,8 +78,8 @@ def _plain_alternation() -> re.Pattern[str]:
     groups: dict[str, list[str]] = {}
     for signal, words in heuristic._WORDS.items():
         groups.setdefault(signal, []).append(rf"\b(?:{'|'.join(words)})\b")
-    for signal, marks in heuristic._MARKS:
-        groups.setdefault(signal, []).extend(marks)
+    for signal, first, rest in heuristic._MARKS:
+        groups.setdefault(signal, []).append(f"[{first}]{rest}")
     for signal, body in heuristic._LINE_STARTS:
         groups.setdefault(signal, []).insert(0, rf"^\s*{body}")
     order = ("fence", "code", "proof", "math", "reasoning", "steps", "constraints", "question", "simple")
