@@ -429,7 +429,8 @@ class RouterChatModel(BaseChatModel):
                 kwargs.setdefault(name, value)
         return _Call(
             models=self.models,
-            conversation=to_conversation(messages, has_tools=bool(tools)),
+            # a forced route is not scored: skip reading the messages
+            conversation=None if route is not None else to_conversation(messages, has_tools=bool(tools)),
             route=route,
             stop=stop if stop is not None else self.stop,
             tools=tools,
@@ -443,7 +444,7 @@ class _Call:
     """One call's arguments, split into what the router uses and what the candidate gets."""
 
     models: Mapping[str, BaseChatModel]
-    conversation: Conversation
+    conversation: Conversation | None
     route: str | None
     stop: list[str] | None
     tools: list[dict[str, Any]] | None

@@ -211,11 +211,14 @@ class HeuristicScorer(Scorer):
         text = conversation.last_user_text
         if len(text) > 2 * _WINDOW:
             text = text[:_WINDOW] + "\n" + text[-_WINDOW:]
-        counts = dict.fromkeys(_SATURATION, 0)
+        counts: dict[str, int] = {}
         for match in _SIGNALS.finditer(text.lower()):  # a mark or a line start is known by its group, a word by itself
             group = match.lastindex
-            counts[_GROUP_SIGNALS[group] if group else _word_signal(match.group())] += 1
-        sat = {k: min(1.0, counts[k] / _SATURATION[k]) for k in counts}
+            signal = _GROUP_SIGNALS[group] if group else _word_signal(match.group())
+            counts[signal] = counts.get(signal, 0) + 1
+        sat = dict.fromkeys(_SATURATION, 0.0)
+        for signal, count in counts.items():
+            sat[signal] = min(1.0, count / _SATURATION[signal])
         chars = conversation.char_count
         user_turns = sum(1 for turn in conversation.turns if turn.role == "user")
         length = math.log(max(chars, _LEN_LOW) / _LEN_LOW) / _LOG_LEN_SPAN
