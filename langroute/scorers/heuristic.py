@@ -149,12 +149,12 @@ _SIGNALS, _GROUP_SIGNALS = _compile_signals()
 _WORD_SIGNALS: Final = tuple((signal, re.compile("|".join(words))) for signal, words in _WORDS.items())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _word_signal(word: str) -> str:
     """The signal of a word that `_SIGNALS` matched: the first whose alternatives match all of it.
 
     That is the signal the scan chose (an earlier one would have matched the same place first). A pure function of
-    the word, so its results are kept for the few thousand words seen most recently.
+    the word, so its results are kept for the thousand words seen most recently.
     """
     return next(signal for signal, pattern in _WORD_SIGNALS if pattern.fullmatch(word))
 
