@@ -48,7 +48,8 @@ PACKAGES = ("langchain-core", "langchain", "llama-index-core", "pydantic", "nump
 FRAMEWORKS = ("langchain_core", "langchain", "langgraph", "llama_index", "numpy", "pydantic")
 REPLY = "w " * 7 + "w\n"  # 16 tokens when GenericFakeChatModel streams it (8 words, 8 whitespace tokens)
 BATCH = 32
-SLOW = 0.005  # seconds a call above which a variant is sampled less often (see `measure`)
+SLOW = 0.005  # seconds a call above which a variant is sampled less often (see `measure`) ...
+SLOW_FACTOR = 20  # ... when it is also this many times slower than the fastest variant of its loop
 
 
 @dataclass
@@ -86,8 +87,9 @@ def percentile(samples: list[float], q: float) -> float:
 def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: int) -> dict[str, list[float]]:
     """Time each variant `iterations` times, interleaved, after `warmup` untimed rounds; seconds per call.
 
-    A variant whose fastest warm-up call takes more than `SLOW` seconds is timed only every k-th round
-    (k = that time / `SLOW`), so one pathological row cannot take the whole run; its row says how many samples it has.
+    A variant whose fastest warm-up call takes more than `SLOW` seconds and `SLOW_FACTOR` times the fastest variant's
+    is timed only every k-th round (k = its time / that budget), so one pathological row cannot take the whole run;
+    its row says how many samples it has.
     """
     fastest = dict.fromkeys(variants, math.inf)
     for _ in range(warmup):
@@ -95,7 +97,8 @@ def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: 
             start = time.perf_counter()
             fn()
             fastest[name] = min(fastest[name], time.perf_counter() - start)
-    strides = {name: max(1, math.ceil(seconds / SLOW)) for name, seconds in fastest.items()}
+    budget = max(SLOW, SLOW_FACTOR * min(fastest.values()))
+    strides = {name: max(1, math.ceil(seconds / budget)) for name, seconds in fastest.items()}
     samples: dict[str, list[float]] = {name: [] for name in variants}
     gc.collect()
     clock = time.perf_counter
