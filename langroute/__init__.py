@@ -1,7 +1,8 @@
 """langroute: send each LLM call to the cheapest model that can handle it.
 
 The core (this package's top level) is framework-free and needs only pydantic. The adapters live in
-`langroute.langchain` (``RouterChatModel``, re-exported here lazily) and `langroute.llama_index` (``RouterLLM``).
+`langroute.langchain` (``RouterChatModel``) and `langroute.llama_index` (``RouterLLM``); both names are
+re-exported here lazily, so `import langroute` loads no framework.
 
 ```python
 from langroute import HeuristicScorer, Router
@@ -33,6 +34,7 @@ from langroute.scorers.rules import RuleScorer
 
 if TYPE_CHECKING:
     from langroute.langchain import RouterChatModel
+    from langroute.llama_index import RouterLLM
 
 __version__ = "0.1.0"
 
@@ -46,6 +48,7 @@ __all__ = [
     "LangrouteError",
     "Router",
     "RouterChatModel",
+    "RouterLLM",
     "RoutingDecision",
     "RoutingPolicy",
     "RuleScorer",
@@ -60,7 +63,7 @@ __all__ = [
     "thresholds_for_shares",
 ]
 
-_LAZY = {"RouterChatModel": "langroute.langchain"}
+_LAZY = {"RouterChatModel": "langroute.langchain", "RouterLLM": "langroute.llama_index"}
 
 
 def __getattr__(name: str) -> object:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 from langroute.conversation import MessagesInput, as_conversation
 from langroute.decision import RoutingDecision
@@ -22,7 +23,9 @@ from langroute.errors import AllCandidatesFailedError
 from langroute.policy import RoutingPolicy
 from langroute.scorers.base import Scorer, check_score
 
-__all__ = ["Attempts", "Router"]
+__all__ = ["Attempts", "Router", "check_models", "check_scorer", "default_scorer"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +114,23 @@ def default_scorer() -> Scorer:
     from langroute.scorers.heuristic import HeuristicScorer
 
     return HeuristicScorer()
+
+
+def check_models(models: object, kind: type[T], description: str) -> dict[str, T]:
+    """Return `models` as a dict if it maps names to instances of `kind`, else raise a `TypeError` naming the key.
+
+    Adapters call this with their framework's model class, e.g. ``check_models(m, BaseChatModel, "a LangChain
+    chat model (BaseChatModel)")``; the core itself never imports a framework.
+    """
+    if not isinstance(models, Mapping):
+        raise TypeError(
+            f"models={models!r}: expected a dict of name -> {description}, cheapest first, "
+            'e.g. models={"small": small, "large": large}'
+        )
+    for name, model in models.items():
+        if not isinstance(model, kind):
+            raise TypeError(f"models[{name!r}] is a {type(model).__name__}; expected {description}")
+    return dict(models)
 
 
 def check_scorer(scorer: object) -> Scorer:

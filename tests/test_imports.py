@@ -19,6 +19,7 @@ EXPECTED_ALL = [
     "LangrouteError",
     "Router",
     "RouterChatModel",
+    "RouterLLM",
     "RoutingDecision",
     "RoutingPolicy",
     "RuleScorer",

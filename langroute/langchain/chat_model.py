@@ -29,7 +29,7 @@ from typing_extensions import Self
 from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
 from langroute.langchain.messages import to_conversation
-from langroute.router import Router, check_scorer, default_scorer
+from langroute.router import Router, check_models, check_scorer, default_scorer
 from langroute.scorers.base import Scorer
 
 __all__ = ["DECISION_EVENT", "RouterChatModel"]
@@ -116,18 +116,8 @@ class RouterChatModel(BaseChatModel):
 
     @field_validator("models", mode="before")
     @classmethod
-    def _check_models(cls, value: object) -> object:
-        if not isinstance(value, Mapping):
-            raise TypeError(
-                f"models={value!r}: expected a dict of name -> chat model, cheapest first, "
-                'e.g. models={"small": small, "large": large}'
-            )
-        for name, model in value.items():
-            if not isinstance(model, BaseChatModel):
-                raise TypeError(
-                    f"models[{name!r}] is a {type(model).__name__}; expected a LangChain chat model (BaseChatModel)"
-                )
-        return dict(value)
+    def _check_models(cls, value: object) -> dict[str, BaseChatModel]:
+        return check_models(value, BaseChatModel, "a LangChain chat model (BaseChatModel)")
 
     @field_validator("scorer", mode="before")
     @classmethod

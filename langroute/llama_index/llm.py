@@ -38,7 +38,7 @@ from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
 from langroute.llama_index.events import RoutingDecisionEvent
 from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
-from langroute.router import Router, default_scorer
+from langroute.router import Router, check_models, default_scorer
 from langroute.scorers.base import Scorer
 
 if TYPE_CHECKING:
@@ -415,17 +415,7 @@ class RouterLLM(FunctionCallingLLM):
 
 def _build_router(models: object, scorer: object, thresholds: object, fallbacks: object) -> Router:
     """The core `Router` for these field values; its errors name the field (the same rules as `RouterChatModel`)."""
-    if not isinstance(models, Mapping):
-        raise TypeError(
-            f"models={models!r}: expected a dict of name -> LlamaIndex LLM, cheapest first, "
-            'e.g. models={"small": llm_a, "large": llm_b}'
-        )
-    for name, candidate in models.items():
-        if not isinstance(candidate, LLM):
-            raise TypeError(
-                f"models[{name!r}] is a {type(candidate).__name__}; "
-                "expected a LlamaIndex LLM (a llama_index.core.llms.LLM subclass)"
-            )
+    check_models(models, LLM, "a LlamaIndex LLM (a llama_index.core.llms.LLM subclass)")
     if not isinstance(fallbacks, bool):
         raise TypeError(f"fallbacks={fallbacks!r}: expected True or False")
     return Router(list(models), scorer=scorer, thresholds=thresholds, fallbacks=fallbacks)  # type: ignore[arg-type]
