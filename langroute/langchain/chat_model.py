@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, cast
+from functools import cached_property
+from typing import Any, Final, TypeVar, cast
 from uuid import UUID
 
 from langchain_core.callbacks import (
@@ -21,7 +23,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from typing_extensions import Self
 
 from langroute.conversation import Conversation
@@ -38,6 +40,16 @@ DECISION_EVENT: Final = "langroute_decision"
 """Name of the LangChain custom event that carries each routing decision (its data is the decision dict)."""
 
 _TOOL_OPTIONS: Final = "langroute_tool_options"  # bound kwarg holding bind_tools options for the candidate
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _with_signature(method: _Method) -> _Method:
+    """Precompute `method`'s signature: LangChain inspects `_generate` on every call (does it take `run_manager`?),
+    and `inspect.signature` returns a precomputed ``__signature__`` instead of rebuilding it (about 15 us)."""
+    method.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+    return method
 
 
 class RouterChatModel(BaseChatModel):
@@ -102,8 +114,6 @@ class RouterChatModel(BaseChatModel):
     stop: list[str] | None = None
     """Default stop sequences forwarded to the chosen candidate (a per-call ``stop`` wins)."""
 
-    _router: Router = PrivateAttr()
-
     @field_validator("models", mode="before")
     @classmethod
     def _check_models(cls, value: object) -> dict[str, BaseChatModel]:
@@ -116,19 +126,21 @@ class RouterChatModel(BaseChatModel):
 
     @model_validator(mode="after")
     def _build_router(self) -> Self:
-        self._router = Router(
-            list(self.models), scorer=self.scorer, thresholds=self.thresholds, fallbacks=self.fallbacks
-        )
+        self.router  # noqa: B018 - build it now, so a bad config fails at construction
         return self
 
-    @property
+    @cached_property
     def router(self) -> Router:
-        """The framework-free routing engine (scorer + policy) behind this model."""
-        return self._router
+        """The framework-free routing engine (scorer + policy) behind this model.
+
+        A `cached_property` rather than a pydantic private attribute: it is read on every call, and reading a
+        private attribute goes through `BaseModel.__getattr__` (about 2 us a read).
+        """
+        return Router(list(self.models), scorer=self.scorer, thresholds=self.thresholds, fallbacks=self.fallbacks)
 
     def decide(self, input: LanguageModelInput, *, route: str | None = None) -> RoutingDecision:
         """The decision the router would make for `input`, without calling any model."""
-        return self._router.decide(to_conversation(self._convert_input(input).to_messages()), route=route)
+        return self.router.decide(to_conversation(self._convert_input(input).to_messages()), route=route)
 
     # -- LangChain metadata -------------------------------------------------------------------------------------
 
@@ -141,7 +153,7 @@ class RouterChatModel(BaseChatModel):
         return {
             "candidates": list(self.models),
             "scorer": self.scorer.name,
-            "thresholds": list(self._router.policy.thresholds),
+            "thresholds": list(self.router.policy.thresholds),
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -197,7 +209,7 @@ class RouterChatModel(BaseChatModel):
         if tool_choice is not None:
             bound["tool_choice"] = tool_choice
         if route is not None:
-            self._router.policy.force(route, scorer=self.scorer.name)  # fail now on an unknown name
+            self.router.policy.force(route, scorer=self.scorer.name)  # fail now on an unknown name
             bound["route"] = route
         if "ls_structured_output_format" in kwargs:  # traced on the router's run, never sent to a candidate
             bound["ls_structured_output_format"] = kwargs.pop("ls_structured_output_format")
@@ -207,6 +219,7 @@ class RouterChatModel(BaseChatModel):
 
     # -- invoke ---------------------------------------------------------------------------------------------------
 
+    @_with_signature
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -216,7 +229,7 @@ class RouterChatModel(BaseChatModel):
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
         child = _child_manager(run_manager, CallbackManager)
-        attempts = self._router.attempts(self._router.decide(call.conversation, route=call.route))
+        attempts = self.router.attempts(self.router.decide(call.conversation, route=call.route))
         for decision in attempts:
             _report(decision, run_manager)
             try:
@@ -226,6 +239,7 @@ class RouterChatModel(BaseChatModel):
                 attempts.failed(exc)
         raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
+    @_with_signature
     async def _agenerate(
         self,
         messages: list[BaseMessage],
@@ -235,7 +249,7 @@ class RouterChatModel(BaseChatModel):
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
         child = _child_manager(run_manager, AsyncCallbackManager)
-        attempts = self._router.attempts(await self._router.adecide(call.conversation, route=call.route))
+        attempts = self.router.attempts(await self.router.adecide(call.conversation, route=call.route))
         for decision in attempts:
             await _areport(decision, run_manager)
             try:
@@ -320,7 +334,7 @@ class RouterChatModel(BaseChatModel):
     ) -> Iterator[AIMessageChunk]:
         call = self._call(messages, stop, kwargs)
         child = _child_manager(run_manager, CallbackManager)
-        attempts = self._router.attempts(self._router.decide(call.conversation, route=call.route))
+        attempts = self.router.attempts(self.router.decide(call.conversation, route=call.route))
         for decision in attempts:
             _report(decision, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
@@ -345,7 +359,7 @@ class RouterChatModel(BaseChatModel):
     ) -> AsyncIterator[AIMessageChunk]:
         call = self._call(messages, stop, kwargs)
         child = _child_manager(run_manager, AsyncCallbackManager)
-        attempts = self._router.attempts(await self._router.adecide(call.conversation, route=call.route))
+        attempts = self.router.attempts(await self.router.adecide(call.conversation, route=call.route))
         for decision in attempts:
             await _areport(decision, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
@@ -405,7 +419,8 @@ class RouterChatModel(BaseChatModel):
                 kwargs.setdefault(name, value)
         return _Call(
             models=self.models,
-            conversation=to_conversation(messages, has_tools=bool(tools)),
+            # a forced route is not scored: skip reading the messages
+            conversation=None if route is not None else to_conversation(messages, has_tools=bool(tools)),
             route=route,
             stop=stop if stop is not None else self.stop,
             tools=tools,
@@ -419,7 +434,7 @@ class _Call:
     """One call's arguments, split into what the router uses and what the candidate gets."""
 
     models: Mapping[str, BaseChatModel]
-    conversation: Conversation
+    conversation: Conversation | None
     route: str | None
     stop: list[str] | None
     tools: list[dict[str, Any]] | None
@@ -455,14 +470,14 @@ def _event_manager(run_manager: Any, manager_cls: type[Any]) -> Any:
 
 def _report(decision: RoutingDecision, run_manager: CallbackManagerForLLMRun | None) -> None:
     logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
-    if run_manager is not None:
+    if run_manager is not None and run_manager.handlers:  # no handler, no one to tell
         manager = _event_manager(run_manager, CallbackManager)
         manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
 
 
 async def _areport(decision: RoutingDecision, run_manager: AsyncCallbackManagerForLLMRun | None) -> None:
     logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
-    if run_manager is not None:
+    if run_manager is not None and run_manager.handlers:
         manager = _event_manager(run_manager, AsyncCallbackManager)
         await manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
 
