@@ -217,7 +217,66 @@ class RouterChatModel(BaseChatModel):
             bound[_TOOL_OPTIONS] = kwargs
         return self.bind(**bound)
 
-    # -- invoke ---------------------------------------------------------------------------------------------------
+    # -- invoke and stream ------------------------------------------------------------------------------------
+    # The router opens its own run (decision first, so the run's metadata names the chosen model), then calls
+    # the candidate as a child run. It never emits tokens itself, so callback handlers (and LangGraph) see each
+    # token once, from the candidate's run. `BaseChatModel.stream` calls `_stream` without a run manager and
+    # its `invoke` adds a second pass of run bookkeeping, hence the public methods are overridden; `_generate`
+    # serves the legacy `generate()` path with the same loop.
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Route `input` and return the chosen candidate's answer, with ``response_metadata["langroute"]``."""
+        config = ensure_config(config)
+        messages = self._convert_input(input).to_messages()
+        call = self._call(messages, stop, kwargs)
+        decision = self.router.decide(call.conversation, route=call.route)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], run_id=config.pop("run_id", None), **start_args
+        )
+        try:
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            message = self._invoke_routed(messages, call, decision, run_manager)
+        except BaseException as exc:
+            run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
+            raise
+        run_manager.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
+        return message
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Async `invoke`."""
+        config = ensure_config(config)
+        messages = self._convert_input(input).to_messages()
+        call = self._call(messages, stop, kwargs)
+        decision = await self.router.adecide(call.conversation, route=call.route)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], run_id=config.pop("run_id", None), **start_args
+        )
+        try:
+            if self.rate_limiter:
+                await self.rate_limiter.aacquire(blocking=True)
+            message = await self._ainvoke_routed(messages, call, decision, run_manager)
+        except BaseException as exc:
+            await run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
+            raise
+        await run_manager.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
+        return message
 
     @_with_signature
     def _generate(
@@ -228,16 +287,9 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
-        child = _child_manager(run_manager, CallbackManager)
-        attempts = self.router.attempts(self.router.decide(call.conversation, route=call.route))
-        for decision in attempts:
-            _report(decision, run_manager)
-            try:
-                message = call.model(decision).invoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
-                return _result(message, decision)
-            except Exception as exc:  # noqa: BLE001 - the fallback boundary
-                attempts.failed(exc)
-        raise AssertionError("unreachable: Attempts raises when no candidate is left")
+        decision = self.router.decide(call.conversation, route=call.route)
+        message = self._invoke_routed(messages, call, decision, run_manager)
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     @_with_signature
     async def _agenerate(
@@ -248,23 +300,47 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
-        child = _child_manager(run_manager, AsyncCallbackManager)
-        attempts = self.router.attempts(await self.router.adecide(call.conversation, route=call.route))
-        for decision in attempts:
-            await _areport(decision, run_manager)
+        decision = await self.router.adecide(call.conversation, route=call.route)
+        message = await self._ainvoke_routed(messages, call, decision, run_manager)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _invoke_routed(
+        self,
+        messages: list[BaseMessage],
+        call: _Call,
+        decision: RoutingDecision,
+        run_manager: CallbackManagerForLLMRun | None,
+    ) -> AIMessage:
+        child = _child_manager(run_manager, CallbackManager)
+        attempts = self.router.attempts(decision)
+        for attempt in attempts:
+            _report(attempt, run_manager)
             try:
-                message = await call.model(decision).ainvoke(
-                    messages, {"callbacks": child}, stop=call.stop, **call.kwargs
-                )
-                return _result(message, decision)
+                message = call.model(attempt).invoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
+                return _with_decision(message, attempt)
             except Exception as exc:  # noqa: BLE001 - the fallback boundary
                 attempts.failed(exc)
         raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
-    # -- stream -------------------------------------------------------------------------------------------------
-    # BaseChatModel.stream calls `_stream` without a run manager, so the router overrides the public methods:
-    # it opens its own run, then streams the candidate as a child run. The router never emits tokens itself,
-    # so callback handlers (and LangGraph) see each token once, from the candidate's run.
+    async def _ainvoke_routed(
+        self,
+        messages: list[BaseMessage],
+        call: _Call,
+        decision: RoutingDecision,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+    ) -> AIMessage:
+        child = _child_manager(run_manager, AsyncCallbackManager)
+        attempts = self.router.attempts(decision)
+        for attempt in attempts:
+            await _areport(attempt, run_manager)
+            try:
+                message = await call.model(attempt).ainvoke(
+                    messages, {"callbacks": child}, stop=call.stop, **call.kwargs
+                )
+                return _with_decision(message, attempt)
+            except Exception as exc:  # noqa: BLE001 - the fallback boundary
+                attempts.failed(exc)
+        raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
     def stream(
         self,
@@ -280,14 +356,18 @@ class RouterChatModel(BaseChatModel):
             return
         config = ensure_config(config)
         messages = self._convert_input(input).to_messages()
+        call = self._call(messages, stop, kwargs)
+        decision = self.router.decide(call.conversation, route=call.route)
         token_run_id = config.pop("run_id", None)
-        manager = CallbackManager.configure(*self._configure_args(config, stop, kwargs))
-        (run_manager,) = manager.on_chat_model_start(
-            self._serialized, [messages], **self._start_args(config, stop, kwargs)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], **start_args
         )
         chunks: list[AIMessageChunk] = []
         try:
-            for chunk in self._stream_routed(messages, stop, run_manager, token_run_id, kwargs):
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            for chunk in self._stream_routed(messages, call, decision, run_manager, token_run_id):
                 chunks.append(chunk)
                 yield chunk
         except BaseException as exc:
@@ -309,14 +389,18 @@ class RouterChatModel(BaseChatModel):
             return
         config = ensure_config(config)
         messages = self._convert_input(input).to_messages()
+        call = self._call(messages, stop, kwargs)
+        decision = await self.router.adecide(call.conversation, route=call.route)
         token_run_id = config.pop("run_id", None)
-        manager = AsyncCallbackManager.configure(*self._configure_args(config, stop, kwargs))
-        (run_manager,) = await manager.on_chat_model_start(
-            self._serialized, [messages], **self._start_args(config, stop, kwargs)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], **start_args
         )
         chunks: list[AIMessageChunk] = []
         try:
-            async for chunk in self._astream_routed(messages, stop, run_manager, token_run_id, kwargs):
+            if self.rate_limiter:
+                await self.rate_limiter.aacquire(blocking=True)
+            async for chunk in self._astream_routed(messages, call, decision, run_manager, token_run_id):
                 chunks.append(chunk)
                 yield chunk
         except BaseException as exc:
@@ -327,50 +411,48 @@ class RouterChatModel(BaseChatModel):
     def _stream_routed(
         self,
         messages: list[BaseMessage],
-        stop: list[str] | None,
+        call: _Call,
+        decision: RoutingDecision,
         run_manager: CallbackManagerForLLMRun,
         run_id: UUID | None,
-        kwargs: dict[str, Any],
     ) -> Iterator[AIMessageChunk]:
-        call = self._call(messages, stop, kwargs)
         child = _child_manager(run_manager, CallbackManager)
-        attempts = self.router.attempts(self.router.decide(call.conversation, route=call.route))
-        for decision in attempts:
-            _report(decision, run_manager)
+        attempts = self.router.attempts(decision)
+        for attempt in attempts:
+            _report(attempt, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
-            stream = call.model(decision).stream(messages, config, stop=call.stop, **call.kwargs)
+            stream = call.model(attempt).stream(messages, config, stop=call.stop, **call.kwargs)
             try:
                 first = next(stream, None)  # fall back only before the first chunk
             except Exception as exc:  # noqa: BLE001 - the fallback boundary
                 attempts.failed(exc)
                 run_id = None
                 continue
-            yield _first_chunk(first, decision)
+            yield _first_chunk(first, attempt)
             yield from stream
             return
 
     async def _astream_routed(
         self,
         messages: list[BaseMessage],
-        stop: list[str] | None,
+        call: _Call,
+        decision: RoutingDecision,
         run_manager: AsyncCallbackManagerForLLMRun,
         run_id: UUID | None,
-        kwargs: dict[str, Any],
     ) -> AsyncIterator[AIMessageChunk]:
-        call = self._call(messages, stop, kwargs)
         child = _child_manager(run_manager, AsyncCallbackManager)
-        attempts = self.router.attempts(await self.router.adecide(call.conversation, route=call.route))
-        for decision in attempts:
-            await _areport(decision, run_manager)
+        attempts = self.router.attempts(decision)
+        for attempt in attempts:
+            await _areport(attempt, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
-            stream = call.model(decision).astream(messages, config, stop=call.stop, **call.kwargs)
+            stream = call.model(attempt).astream(messages, config, stop=call.stop, **call.kwargs)
             try:
                 first = await anext(stream, None)  # fall back only before the first chunk
             except Exception as exc:  # noqa: BLE001 - the fallback boundary
                 attempts.failed(exc)
                 run_id = None
                 continue
-            yield _first_chunk(first, decision)
+            yield _first_chunk(first, attempt)
             async for chunk in stream:
                 yield chunk
             return
@@ -382,12 +464,14 @@ class RouterChatModel(BaseChatModel):
             return False
         return not (self.disable_streaming == "tool_calling" and kwargs.get("tools"))
 
-    def _configure_args(
-        self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> tuple[Any, ...]:
+    def _run_args(
+        self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any], decision: RoutingDecision
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Arguments of `CallbackManager.configure` and `on_chat_model_start` for the router's own run."""
         kwargs.pop("ls_structured_output_format", None)
-        metadata = {**(config.get("metadata") or {}), **self._get_ls_params(stop=stop, **kwargs)}
-        return (
+        ls_params = self._get_ls_params(stop=stop, **{**kwargs, "route": decision.model})  # names the chosen model
+        metadata = {**(config.get("metadata") or {}), **ls_params}
+        manager_args = (
             config.get("callbacks"),
             self.callbacks,
             self.verbose,
@@ -396,14 +480,13 @@ class RouterChatModel(BaseChatModel):
             metadata,
             self.metadata,
         )
-
-    def _start_args(self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return {
+        start_args = {
             "invocation_params": self._get_invocation_params(stop=stop, **kwargs),
             "options": {"stop": stop, **kwargs},
             "name": config.get("run_name"),
             "batch_size": 1,
         }
+        return manager_args, start_args
 
     def _call(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Call:
         kwargs = dict(kwargs)
@@ -485,10 +568,6 @@ async def _areport(decision: RoutingDecision, run_manager: AsyncCallbackManagerF
 def _with_decision(message: BaseMessage, decision: RoutingDecision) -> Any:
     metadata = {**message.response_metadata, "langroute": decision.to_dict()}
     return message.model_copy(update={"response_metadata": metadata})
-
-
-def _result(message: BaseMessage, decision: RoutingDecision) -> ChatResult:
-    return ChatResult(generations=[ChatGeneration(message=_with_decision(message, decision))])
 
 
 def _first_chunk(chunk: AIMessageChunk | None, decision: RoutingDecision) -> AIMessageChunk:
