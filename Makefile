@@ -31,5 +31,13 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+$(VENV)/.bench-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	touch $@ $(VENV)/.dev-installed $(VENV)/.demo-installed
+
+# Routing overhead side by side with the alternatives (a few minutes; see benchmarks/README.md).
+bench: $(VENV)/.bench-installed
+	$(PY) benchmarks/overhead.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

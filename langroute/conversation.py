@@ -159,12 +159,12 @@ def as_conversation(messages: MessagesInput, *, has_tools: bool = False) -> Conv
 
 
 def _role_and_content(item: object, i: int) -> tuple[object, object]:
+    if isinstance(item, (tuple, list)) and len(item) == 2:  # first: the cheap check, and what adapters pass
+        return item[0], item[1]
     if isinstance(item, Mapping):
         if "role" not in item:
             raise TypeError(f"messages[{i}] is a dict without a 'role' key; expected {{'role', 'content'}}")
         return item["role"], item.get("content")
-    if isinstance(item, (tuple, list)) and len(item) == 2:
-        return item[0], item[1]
     hint = "; wrap a single pair in a list: [(role, content)]" if isinstance(item, str) else ""
     raise TypeError(f"messages[{i}] is {type(item).__name__} {item!r:.60}; expected a (role, content) pair{hint}")
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, cast
+from functools import cached_property
+from typing import Any, Final, TypeVar, cast
 from uuid import UUID
 
 from langchain_core.callbacks import (
@@ -21,7 +23,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from typing_extensions import Self
 
 from langroute.conversation import Conversation
@@ -38,6 +40,16 @@ DECISION_EVENT: Final = "langroute_decision"
 """Name of the LangChain custom event that carries each routing decision (its data is the decision dict)."""
 
 _TOOL_OPTIONS: Final = "langroute_tool_options"  # bound kwarg holding bind_tools options for the candidate
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _with_signature(method: _Method) -> _Method:
+    """Precompute `method`'s signature: LangChain inspects `_generate` on every call (does it take `run_manager`?),
+    and `inspect.signature` returns a precomputed ``__signature__`` instead of rebuilding it (about 15 us)."""
+    method.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+    return method
 
 
 class RouterChatModel(BaseChatModel):
@@ -102,8 +114,6 @@ class RouterChatModel(BaseChatModel):
     stop: list[str] | None = None
     """Default stop sequences forwarded to the chosen candidate (a per-call ``stop`` wins)."""
 
-    _router: Router = PrivateAttr()
-
     @field_validator("models", mode="before")
     @classmethod
     def _check_models(cls, value: object) -> dict[str, BaseChatModel]:
@@ -116,19 +126,21 @@ class RouterChatModel(BaseChatModel):
 
     @model_validator(mode="after")
     def _build_router(self) -> Self:
-        self._router = Router(
-            list(self.models), scorer=self.scorer, thresholds=self.thresholds, fallbacks=self.fallbacks
-        )
+        self.router  # noqa: B018 - build it now, so a bad config fails at construction
         return self
 
-    @property
+    @cached_property
     def router(self) -> Router:
-        """The framework-free routing engine (scorer + policy) behind this model."""
-        return self._router
+        """The framework-free routing engine (scorer + policy) behind this model.
+
+        A `cached_property` rather than a pydantic private attribute: it is read on every call, and reading a
+        private attribute goes through `BaseModel.__getattr__` (about 2 us a read).
+        """
+        return Router(list(self.models), scorer=self.scorer, thresholds=self.thresholds, fallbacks=self.fallbacks)
 
     def decide(self, input: LanguageModelInput, *, route: str | None = None) -> RoutingDecision:
         """The decision the router would make for `input`, without calling any model."""
-        return self._router.decide(to_conversation(self._convert_input(input).to_messages()), route=route)
+        return self.router.decide(to_conversation(self._convert_input(input).to_messages()), route=route)
 
     # -- LangChain metadata -------------------------------------------------------------------------------------
 
@@ -141,7 +153,7 @@ class RouterChatModel(BaseChatModel):
         return {
             "candidates": list(self.models),
             "scorer": self.scorer.name,
-            "thresholds": list(self._router.policy.thresholds),
+            "thresholds": list(self.router.policy.thresholds),
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -197,7 +209,7 @@ class RouterChatModel(BaseChatModel):
         if tool_choice is not None:
             bound["tool_choice"] = tool_choice
         if route is not None:
-            self._router.policy.force(route, scorer=self.scorer.name)  # fail now on an unknown name
+            self.router.policy.force(route, scorer=self.scorer.name)  # fail now on an unknown name
             bound["route"] = route
         if "ls_structured_output_format" in kwargs:  # traced on the router's run, never sent to a candidate
             bound["ls_structured_output_format"] = kwargs.pop("ls_structured_output_format")
@@ -205,8 +217,68 @@ class RouterChatModel(BaseChatModel):
             bound[_TOOL_OPTIONS] = kwargs
         return self.bind(**bound)
 
-    # -- invoke ---------------------------------------------------------------------------------------------------
+    # -- invoke and stream ------------------------------------------------------------------------------------
+    # The router opens its own run (decision first, so the run's metadata names the chosen model), then calls
+    # the candidate as a child run. It never emits tokens itself, so callback handlers (and LangGraph) see each
+    # token once, from the candidate's run. `BaseChatModel.stream` calls `_stream` without a run manager and
+    # its `invoke` adds a second pass of run bookkeeping, hence the public methods are overridden; `_generate`
+    # serves the legacy `generate()` path with the same loop.
 
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Route `input` and return the chosen candidate's answer, with ``response_metadata["langroute"]``."""
+        config = ensure_config(config)
+        messages = self._convert_input(input).to_messages()
+        call = self._call(messages, stop, kwargs)
+        decision = self.router.decide(call.conversation, route=call.route)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], run_id=config.pop("run_id", None), **start_args
+        )
+        try:
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            message = self._invoke_routed(messages, call, decision, run_manager)
+        except BaseException as exc:
+            run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
+            raise
+        run_manager.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
+        return message
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Async `invoke`."""
+        config = ensure_config(config)
+        messages = self._convert_input(input).to_messages()
+        call = self._call(messages, stop, kwargs)
+        decision = await self.router.adecide(call.conversation, route=call.route)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], run_id=config.pop("run_id", None), **start_args
+        )
+        try:
+            if self.rate_limiter:
+                await self.rate_limiter.aacquire(blocking=True)
+            message = await self._ainvoke_routed(messages, call, decision, run_manager)
+        except BaseException as exc:
+            await run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
+            raise
+        await run_manager.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
+        return message
+
+    @_with_signature
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -215,17 +287,11 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
-        child = _child_manager(run_manager, CallbackManager)
-        attempts = self._router.attempts(self._router.decide(call.conversation, route=call.route))
-        for decision in attempts:
-            _report(decision, run_manager)
-            try:
-                message = call.model(decision).invoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
-                return _result(message, decision)
-            except Exception as exc:  # noqa: BLE001 - the fallback boundary
-                attempts.failed(exc)
-        raise AssertionError("unreachable: Attempts raises when no candidate is left")
+        decision = self.router.decide(call.conversation, route=call.route)
+        message = self._invoke_routed(messages, call, decision, run_manager)
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
+    @_with_signature
     async def _agenerate(
         self,
         messages: list[BaseMessage],
@@ -234,23 +300,47 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
-        child = _child_manager(run_manager, AsyncCallbackManager)
-        attempts = self._router.attempts(await self._router.adecide(call.conversation, route=call.route))
-        for decision in attempts:
-            await _areport(decision, run_manager)
+        decision = await self.router.adecide(call.conversation, route=call.route)
+        message = await self._ainvoke_routed(messages, call, decision, run_manager)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _invoke_routed(
+        self,
+        messages: list[BaseMessage],
+        call: _Call,
+        decision: RoutingDecision,
+        run_manager: CallbackManagerForLLMRun | None,
+    ) -> AIMessage:
+        child = _child_manager(run_manager, CallbackManager)
+        attempts = self.router.attempts(decision)
+        for attempt in attempts:
+            _report(attempt, run_manager)
             try:
-                message = await call.model(decision).ainvoke(
-                    messages, {"callbacks": child}, stop=call.stop, **call.kwargs
-                )
-                return _result(message, decision)
+                message = call.model(attempt).invoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
+                return _with_decision(message, attempt)
             except Exception as exc:  # noqa: BLE001 - the fallback boundary
                 attempts.failed(exc)
         raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
-    # -- stream -------------------------------------------------------------------------------------------------
-    # BaseChatModel.stream calls `_stream` without a run manager, so the router overrides the public methods:
-    # it opens its own run, then streams the candidate as a child run. The router never emits tokens itself,
-    # so callback handlers (and LangGraph) see each token once, from the candidate's run.
+    async def _ainvoke_routed(
+        self,
+        messages: list[BaseMessage],
+        call: _Call,
+        decision: RoutingDecision,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+    ) -> AIMessage:
+        child = _child_manager(run_manager, AsyncCallbackManager)
+        attempts = self.router.attempts(decision)
+        for attempt in attempts:
+            await _areport(attempt, run_manager)
+            try:
+                message = await call.model(attempt).ainvoke(
+                    messages, {"callbacks": child}, stop=call.stop, **call.kwargs
+                )
+                return _with_decision(message, attempt)
+            except Exception as exc:  # noqa: BLE001 - the fallback boundary
+                attempts.failed(exc)
+        raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
     def stream(
         self,
@@ -266,14 +356,18 @@ class RouterChatModel(BaseChatModel):
             return
         config = ensure_config(config)
         messages = self._convert_input(input).to_messages()
+        call = self._call(messages, stop, kwargs)
+        decision = self.router.decide(call.conversation, route=call.route)
         token_run_id = config.pop("run_id", None)
-        manager = CallbackManager.configure(*self._configure_args(config, stop, kwargs))
-        (run_manager,) = manager.on_chat_model_start(
-            self._serialized, [messages], **self._start_args(config, stop, kwargs)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], **start_args
         )
         chunks: list[AIMessageChunk] = []
         try:
-            for chunk in self._stream_routed(messages, stop, run_manager, token_run_id, kwargs):
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            for chunk in self._stream_routed(messages, call, decision, run_manager, token_run_id):
                 chunks.append(chunk)
                 yield chunk
         except BaseException as exc:
@@ -295,14 +389,18 @@ class RouterChatModel(BaseChatModel):
             return
         config = ensure_config(config)
         messages = self._convert_input(input).to_messages()
+        call = self._call(messages, stop, kwargs)
+        decision = await self.router.adecide(call.conversation, route=call.route)
         token_run_id = config.pop("run_id", None)
-        manager = AsyncCallbackManager.configure(*self._configure_args(config, stop, kwargs))
-        (run_manager,) = await manager.on_chat_model_start(
-            self._serialized, [messages], **self._start_args(config, stop, kwargs)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], **start_args
         )
         chunks: list[AIMessageChunk] = []
         try:
-            async for chunk in self._astream_routed(messages, stop, run_manager, token_run_id, kwargs):
+            if self.rate_limiter:
+                await self.rate_limiter.aacquire(blocking=True)
+            async for chunk in self._astream_routed(messages, call, decision, run_manager, token_run_id):
                 chunks.append(chunk)
                 yield chunk
         except BaseException as exc:
@@ -313,50 +411,48 @@ class RouterChatModel(BaseChatModel):
     def _stream_routed(
         self,
         messages: list[BaseMessage],
-        stop: list[str] | None,
+        call: _Call,
+        decision: RoutingDecision,
         run_manager: CallbackManagerForLLMRun,
         run_id: UUID | None,
-        kwargs: dict[str, Any],
     ) -> Iterator[AIMessageChunk]:
-        call = self._call(messages, stop, kwargs)
         child = _child_manager(run_manager, CallbackManager)
-        attempts = self._router.attempts(self._router.decide(call.conversation, route=call.route))
-        for decision in attempts:
-            _report(decision, run_manager)
+        attempts = self.router.attempts(decision)
+        for attempt in attempts:
+            _report(attempt, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
-            stream = call.model(decision).stream(messages, config, stop=call.stop, **call.kwargs)
+            stream = call.model(attempt).stream(messages, config, stop=call.stop, **call.kwargs)
             try:
                 first = next(stream, None)  # fall back only before the first chunk
             except Exception as exc:  # noqa: BLE001 - the fallback boundary
                 attempts.failed(exc)
                 run_id = None
                 continue
-            yield _first_chunk(first, decision)
+            yield _first_chunk(first, attempt)
             yield from stream
             return
 
     async def _astream_routed(
         self,
         messages: list[BaseMessage],
-        stop: list[str] | None,
+        call: _Call,
+        decision: RoutingDecision,
         run_manager: AsyncCallbackManagerForLLMRun,
         run_id: UUID | None,
-        kwargs: dict[str, Any],
     ) -> AsyncIterator[AIMessageChunk]:
-        call = self._call(messages, stop, kwargs)
         child = _child_manager(run_manager, AsyncCallbackManager)
-        attempts = self._router.attempts(await self._router.adecide(call.conversation, route=call.route))
-        for decision in attempts:
-            await _areport(decision, run_manager)
+        attempts = self.router.attempts(decision)
+        for attempt in attempts:
+            await _areport(attempt, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
-            stream = call.model(decision).astream(messages, config, stop=call.stop, **call.kwargs)
+            stream = call.model(attempt).astream(messages, config, stop=call.stop, **call.kwargs)
             try:
                 first = await anext(stream, None)  # fall back only before the first chunk
             except Exception as exc:  # noqa: BLE001 - the fallback boundary
                 attempts.failed(exc)
                 run_id = None
                 continue
-            yield _first_chunk(first, decision)
+            yield _first_chunk(first, attempt)
             async for chunk in stream:
                 yield chunk
             return
@@ -368,12 +464,14 @@ class RouterChatModel(BaseChatModel):
             return False
         return not (self.disable_streaming == "tool_calling" and kwargs.get("tools"))
 
-    def _configure_args(
-        self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> tuple[Any, ...]:
+    def _run_args(
+        self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any], decision: RoutingDecision
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Arguments of `CallbackManager.configure` and `on_chat_model_start` for the router's own run."""
         kwargs.pop("ls_structured_output_format", None)
-        metadata = {**(config.get("metadata") or {}), **self._get_ls_params(stop=stop, **kwargs)}
-        return (
+        ls_params = self._get_ls_params(stop=stop, **{**kwargs, "route": decision.model})  # names the chosen model
+        metadata = {**(config.get("metadata") or {}), **ls_params}
+        manager_args = (
             config.get("callbacks"),
             self.callbacks,
             self.verbose,
@@ -382,14 +480,13 @@ class RouterChatModel(BaseChatModel):
             metadata,
             self.metadata,
         )
-
-    def _start_args(self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return {
+        start_args = {
             "invocation_params": self._get_invocation_params(stop=stop, **kwargs),
             "options": {"stop": stop, **kwargs},
             "name": config.get("run_name"),
             "batch_size": 1,
         }
+        return manager_args, start_args
 
     def _call(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Call:
         kwargs = dict(kwargs)
@@ -405,7 +502,8 @@ class RouterChatModel(BaseChatModel):
                 kwargs.setdefault(name, value)
         return _Call(
             models=self.models,
-            conversation=to_conversation(messages, has_tools=bool(tools)),
+            # a forced route is not scored: skip reading the messages
+            conversation=None if route is not None else to_conversation(messages, has_tools=bool(tools)),
             route=route,
             stop=stop if stop is not None else self.stop,
             tools=tools,
@@ -419,7 +517,7 @@ class _Call:
     """One call's arguments, split into what the router uses and what the candidate gets."""
 
     models: Mapping[str, BaseChatModel]
-    conversation: Conversation
+    conversation: Conversation | None
     route: str | None
     stop: list[str] | None
     tools: list[dict[str, Any]] | None
@@ -455,14 +553,14 @@ def _event_manager(run_manager: Any, manager_cls: type[Any]) -> Any:
 
 def _report(decision: RoutingDecision, run_manager: CallbackManagerForLLMRun | None) -> None:
     logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
-    if run_manager is not None:
+    if run_manager is not None and run_manager.handlers:  # no handler, no one to tell
         manager = _event_manager(run_manager, CallbackManager)
         manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
 
 
 async def _areport(decision: RoutingDecision, run_manager: AsyncCallbackManagerForLLMRun | None) -> None:
     logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
-    if run_manager is not None:
+    if run_manager is not None and run_manager.handlers:
         manager = _event_manager(run_manager, AsyncCallbackManager)
         await manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
 
@@ -470,10 +568,6 @@ async def _areport(decision: RoutingDecision, run_manager: AsyncCallbackManagerF
 def _with_decision(message: BaseMessage, decision: RoutingDecision) -> Any:
     metadata = {**message.response_metadata, "langroute": decision.to_dict()}
     return message.model_copy(update={"response_metadata": metadata})
-
-
-def _result(message: BaseMessage, decision: RoutingDecision) -> ChatResult:
-    return ChatResult(generations=[ChatGeneration(message=_with_decision(message, decision))])
 
 
 def _first_chunk(chunk: AIMessageChunk | None, decision: RoutingDecision) -> AIMessageChunk:

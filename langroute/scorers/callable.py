@@ -13,8 +13,6 @@ remote = CallableScorer(ask_service)
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -73,6 +71,9 @@ class CallableScorer(Scorer):
 
 
 def _run_sync(awaitable: Awaitable[Any]) -> Any:
+    import asyncio  # here, not at the top: asyncio costs ~20 ms of `import langroute`, and only this path needs it
+    import concurrent.futures
+
     async def wrap() -> Any:
         return await awaitable
 

@@ -258,3 +258,43 @@ def test_stream_from_a_candidate_that_cannot_stream_yields_its_whole_message():
     assert [c.content for c in chunks] == ["whole answer"]
     assert chunks[0].response_metadata["langroute"]["model"] == "large"
     assert len(log.ends) == 2  # the router's run ended cleanly with the whole message
+
+
+def test_router_run_metadata_names_the_chosen_model():
+    log = RunLog()
+    router = router_for(0.9, **two_models())
+    router.invoke("hi", config={"callbacks": [log]})
+    list(router.stream("hi", config={"callbacks": [log]}))
+    router_runs = [start for start in log.starts if start["parent"] is None]
+    assert [run["metadata"]["ls_model_name"] for run in router_runs] == ["large", "large"]
+    assert all(run["metadata"]["ls_provider"] == "langroute" for run in router_runs)
+
+
+def test_rate_limiter_on_the_router_is_honoured():
+    from langchain_core.rate_limiters import BaseRateLimiter
+
+    class CountingLimiter(BaseRateLimiter):
+        def __init__(self) -> None:
+            self.acquired = 0
+
+        def acquire(self, *, blocking: bool = True) -> bool:
+            self.acquired += 1
+            return True
+
+        async def aacquire(self, *, blocking: bool = True) -> bool:
+            self.acquired += 1
+            return True
+
+    limiter = CountingLimiter()
+    router = RouterChatModel(models=two_models(), scorer=fixed(0.0), rate_limiter=limiter)
+    router.invoke("hi")
+    list(router.stream("hi"))
+    assert limiter.acquired == 2
+
+
+async def test_legacy_generate_path_routes_too():
+    router = router_for(0.9, **two_models())
+    result = router.generate([[HumanMessage("hi")]])
+    assert result.generations[0][0].message.response_metadata["langroute"]["model"] == "large"
+    aresult = await router.agenerate([[HumanMessage("hi")]])
+    assert aresult.generations[0][0].message.content == "large says hi"
