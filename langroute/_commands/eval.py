@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from langroute._commands._common import add_data, add_progress, add_scorer, floats, progress_bar, resolve_scorer
 from langroute.evaluation.data import load_records
@@ -56,5 +57,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from langroute.evaluation.plot import plot_curves
 
-        print(f"plot written to {plot_curves(rows, args.plot)}")
+        # with --json, stdout stays pure JSON
+        print(f"plot written to {plot_curves(rows, args.plot)}", file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -53,6 +53,15 @@ def test_eval_prints_a_table_and_draws_a_plot(data, tmp_path, capsys):
     assert captured.err == ""  # no progress bar when stderr is not a terminal
 
 
+def test_json_output_stays_json_with_a_plot(data, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "curve.png"
+    assert main(["eval", "--data", str(data), "--resamples", "0", "--json", "--plot", str(plot)]) == 0
+    captured = capsys.readouterr()
+    assert [row["scorer"] for row in json.loads(captured.out)] == ["heuristic", "heuristic"]
+    assert "plot written to" in captured.err
+
+
 def test_progress_bar_on_request(data, capsys):
     assert main(["eval", "--data", str(data), "--resamples", "0", "--progress"]) == 0
     assert "scoring with heuristic [" in capsys.readouterr().err
