@@ -19,6 +19,7 @@ HeuristicScorer(weights={"code": 3.0}).weights["code"]  # 3.0: change any weight
 from __future__ import annotations
 
 import math
+import operator
 import string
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -148,23 +149,22 @@ _TO_WORDS: Final = _table({**_LOWER, **{c: c for c in string.ascii_lowercase + s
 _TO_MARKS: Final = _table({"\n": "\x00", **{c: "0" for c in string.digits}}, None)
 _NOT_MARKS: Final = bytes(c for c in range(128) if chr(c) not in _MARK_CHARS + string.digits + "\n")
 
-# feature -> number of distinct keywords (plus marks) at which it saturates at 1.0
-_CODE_SAT: Final = 6.0
-_FENCE_SAT: Final = 2.0
-_MATH_SAT: Final = 3.0
-_REASONING_SAT: Final = 3.0
-_STEPS_SAT: Final = 4.0
-_CONSTRAINTS_SAT: Final = 4.0
-_QUESTIONS_SAT: Final = 3.0
 # What `_signals` counts, in order; the keyword sets of the first ones; where the phrases' counts go.
 _SIGNALS: Final = ("code", "math", "proof", "reasoning", "steps", "constraints", "simple", "fences", "questions")
 _KEYWORDS: Final = (_CODE, _MATH, _PROOF, _REASONING, _STEPS, _CONSTRAINTS, _SIMPLE)
+_SIGNAL_OF: Final = MappingProxyType({word: at for at, words in enumerate(_KEYWORDS) for word in words})
 _CODE_AT, _MATH_AT, _PROOF_AT, _REASONING_AT, _STEPS_AT, _CONSTRAINTS_AT, _SIMPLE_AT, _FENCES_AT, _QUESTIONS_AT = range(
     len(_SIGNALS)
 )
+# signal -> count at which it saturates at 1.0 (keywords count once each, marks every time), in `_SIGNALS` order
+_SATURATION: Final = (6.0, 3.0, 1.0, 3.0, 4.0, 4.0, 1.0, 2.0, 3.0)
+_ONES: Final = (1.0,) * len(_SIGNALS)
 _PHRASES_AT: Final = MappingProxyType(
     {gate: tuple((_SIGNALS.index(f), phrase) for f, phrase in phrases) for gate, phrases in _PHRASES.items()}
 )
+# The features, in the order `HeuristicScorer.features` gives them (`DEFAULT_WEIGHTS` without the bias).
+_FEATURES: Final = tuple(name for name in DEFAULT_WEIGHTS if name != "bias")
+_INDEX: Final = range(len(_FEATURES))
 _TINY: Final = 24  # a lone user turn shorter than this, with one plain word, takes a short cut in `rate`
 
 
@@ -179,7 +179,9 @@ def _signals(text: str, *, lookups: bool) -> list[int]:
     if not tokens:
         return [0] * len(_SIGNALS)
     hits = _VOCAB.intersection(tokens)
-    counts = [len(hits & keywords) for keywords in _KEYWORDS] + [0, 0]
+    counts = [0] * (len(_SIGNALS) + 1)  # the last one collects the words that are only gates or LaTeX names
+    for word in hits:
+        counts[_SIGNAL_OF.get(word, -1)] += 1
     first = tokens[0]
     counts[_SIMPLE_AT] += first in _GREETINGS or (first == b"good" and len(tokens) > 1 and tokens[1] in _GOOD)
     for gate in hits.intersection(_PHRASE_GATES if lookups else _PHRASE_GATES_LONG):
@@ -189,16 +191,18 @@ def _signals(text: str, *, lookups: bool) -> list[int]:
     marks = b"\n".join((b"", raw, b"")).translate(_TO_MARKS, _NOT_MARKS)
     if len(marks) > 2:  # more than the line breaks added around the text
         count = marks.count
-        counts[_CODE_AT] += sum(map(count, _CODE_MARKS))
-        counts[_FENCES_AT] += count(b"```") + count(b"~~~")
         counts[_QUESTIONS_AT] += count(b"?")
-        counts[_MATH_AT] += sum(map(count, _ARITHMETIC))
+        if marks.translate(None, b"?.0\x00"):  # more than sentence ends, numbers and line breaks
+            counts[_CODE_AT] += sum(map(count, _CODE_MARKS))
+            counts[_FENCES_AT] += count(b"```") + count(b"~~~")
+            counts[_MATH_AT] += sum(map(count, _ARITHMETIC))
         if b"\n" in raw:
             counts[_STEPS_AT] += sum(map(count, _LIST_ITEMS)) - sum(map(count, _NOT_LIST_ITEMS))
         if b"\\" in raw:
             counts[_MATH_AT] += sum(raw.count(b"\\" + name) for name in hits & _LATEX)
         if not raw.isascii():
             counts[_MATH_AT] += sum(map(count, _MATH_SYMBOLS))
+    del counts[-1]
     return counts
 
 
@@ -215,7 +219,7 @@ class HeuristicScorer(Scorer):
         ConfigError: a weight name is unknown or a weight is not a finite number.
     """
 
-    __slots__ = ("_bias", "_plain", "_weights")
+    __slots__ = ("_bias", "_plain", "_vector", "_weights")
 
     def __init__(self, *, weights: Mapping[str, float] | None = None) -> None:
         merged = dict(DEFAULT_WEIGHTS)
@@ -227,10 +231,11 @@ class HeuristicScorer(Scorer):
             merged[key] = float(value)
         self._bias = merged.pop("bias")
         self._weights = merged
+        self._vector = tuple(merged[name] for name in _FEATURES)
         # The two scores a lone short word that is no keyword can get (a greeting or not), worked out the long way.
         self._plain = (
-            self._combine(self.features(Conversation((Turn("user", "x"),)))),
-            self._combine(self.features(Conversation((Turn("user", "hi"),)))),
+            self._combine(self._values(Conversation((Turn("user", "x"),)))),
+            self._combine(self._values(Conversation((Turn("user", "hi"),)))),
         )
 
     @property
@@ -240,6 +245,10 @@ class HeuristicScorer(Scorer):
 
     def features(self, conversation: Conversation) -> dict[str, float]:
         """Each feature's value in [0, 1] for `conversation` (what `rate` combines)."""
+        return dict(zip(_FEATURES, self._values(conversation), strict=True))
+
+    def _values(self, conversation: Conversation) -> tuple[float, ...]:
+        """The features' values, in the order of `_FEATURES`."""
         chars = 0
         user_turns = 0
         text = ""
@@ -253,23 +262,25 @@ class HeuristicScorer(Scorer):
             length = 1.0
         if len(text) > 2 * _WINDOW:
             text = text[:_WINDOW] + "\n" + text[-_WINDOW:]
-        code, math_, proof, reasoning, steps, constraints, simple, fences, questions = _signals(
-            text, lookups=length < 0.5
+        signals = _signals(text, lookups=length < 0.5)
+        code, math_, proof, reasoning, steps, constraints, simple, fences, questions = map(
+            min, _ONES, map(operator.truediv, signals, _SATURATION)
         )
-        return {
-            "length": length,
-            "code": min(1.0, max(code / _CODE_SAT, fences / _FENCE_SAT)),
-            "math": min(1.0, max(math_ / _MATH_SAT, proof)),
-            "reasoning": min(1.0, max(reasoning / _REASONING_SAT, proof)),
-            "steps": min(1.0, steps / _STEPS_SAT),
-            "constraints": min(1.0, constraints / _CONSTRAINTS_SAT),
-            "questions": min(1.0, questions / _QUESTIONS_SAT),
-            "turns": min(1.0, (user_turns - 1) / 6) if user_turns > 1 else 0.0,
-            "attachments": min(1.0, conversation.non_text_parts / 2),
-            "tools": 1.0 if conversation.has_tools else 0.0,
-            # short chit-chat or a lookup; fades out as the text gets longer
-            "simple": max(0.0, 1.0 - 2.0 * length) if simple else 0.0,
-        }
+        attachments = conversation.non_text_parts / 2
+        return (
+            length,
+            code if code >= fences else fences,
+            math_ if math_ >= proof else proof,
+            reasoning if reasoning >= proof else proof,
+            steps,
+            constraints,
+            questions,
+            0.0 if user_turns < 2 else 1.0 if user_turns > 6 else (user_turns - 1) / 6,  # turns
+            attachments if attachments < 1.0 else 1.0,
+            1.0 if conversation.has_tools else 0.0,  # tools
+            # simple: short chit-chat or a lookup; fades out as the text gets longer
+            1.0 - 2.0 * length if simple and length < 0.5 else 0.0,
+        )
 
     def rate(self, conversation: Conversation) -> Score:
         """Combine the features; the reason lists the ones that pushed the score most."""
@@ -281,20 +292,16 @@ class HeuristicScorer(Scorer):
                 key = word.lower().encode()
                 if key not in _VOCAB:
                     return self._plain[key in _GREETINGS]
-        return self._combine(self.features(conversation))
+        return self._combine(self._values(conversation))
 
-    def _combine(self, features: dict[str, float]) -> Score:
-        """The logistic combination of `features` and the reason: the (up to) four largest contributions."""
-        weights = self._weights
-        z = self._bias
-        ranked = []
-        for i, (name, value) in enumerate(features.items()):
-            if value:
-                contribution = weights[name] * value
-                z += contribution
-                ranked.append((-abs(contribution), i, name))  # largest first; ties in feature order
-        ranked.sort()
-        reason = ", ".join([f"{name}={features[name]:.2f}" for _, _, name in ranked[:4]])
+    def _combine(self, values: tuple[float, ...]) -> Score:
+        """The logistic combination of the feature `values` and the reason: the (up to) four largest contributions."""
+        contributions = list(map(operator.mul, self._vector, values))
+        z = self._bias + sum(contributions)
+        sizes = list(map(abs, contributions))
+        # largest first; the sort is stable, so ties stay in feature order; features at 0 are left out
+        top = [i for i in sorted(_INDEX, key=sizes.__getitem__, reverse=True) if values[i]][:4]
+        reason = ", ".join([f"{_FEATURES[i]}={values[i]:.2f}" for i in top])
         return Score(1.0 / (1.0 + math.exp(-z)), reason or "no complexity signals")
 
     def __repr__(self) -> str:
