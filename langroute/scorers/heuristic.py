@@ -158,7 +158,6 @@ _CODE_AT, _MATH_AT, _PROOF_AT, _REASONING_AT, _STEPS_AT, _CONSTRAINTS_AT, _SIMPL
 )
 # signal -> count at which it saturates at 1.0 (keywords count once each, marks every time), in `_SIGNALS` order
 _SATURATION: Final = (6.0, 3.0, 1.0, 3.0, 4.0, 4.0, 1.0, 2.0, 3.0)
-_ONES: Final = (1.0,) * len(_SIGNALS)
 _PHRASES_AT: Final = MappingProxyType(
     {gate: tuple((_SIGNALS.index(f), phrase) for f, phrase in phrases) for gate, phrases in _PHRASES.items()}
 )
@@ -192,7 +191,7 @@ def _signals(text: str, *, lookups: bool) -> list[int]:
     if len(marks) > 2:  # more than the line breaks added around the text
         count = marks.count
         counts[_QUESTIONS_AT] += count(b"?")
-        if marks.translate(None, b"?.0\x00"):  # more than sentence ends, numbers and line breaks
+        if marks.translate(None, b"?.0\x00-)!"):  # more than sentence ends, numbers, hyphens, line breaks...
             counts[_CODE_AT] += sum(map(count, _CODE_MARKS))
             counts[_FENCES_AT] += count(b"```") + count(b"~~~")
             counts[_MATH_AT] += sum(map(count, _ARITHMETIC))
@@ -263,9 +262,9 @@ class HeuristicScorer(Scorer):
         if len(text) > 2 * _WINDOW:
             text = text[:_WINDOW] + "\n" + text[-_WINDOW:]
         signals = _signals(text, lookups=length < 0.5)
-        code, math_, proof, reasoning, steps, constraints, simple, fences, questions = map(
-            min, _ONES, map(operator.truediv, signals, _SATURATION)
-        )
+        code, math_, proof, reasoning, steps, constraints, simple, fences, questions = [
+            x if x < 1.0 else 1.0 for x in map(operator.truediv, signals, _SATURATION)
+        ]
         attachments = conversation.non_text_parts / 2
         return (
             length,
