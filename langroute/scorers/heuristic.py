@@ -163,7 +163,7 @@ _PHRASES_AT: Final = MappingProxyType(
 )
 # The features, in the order `HeuristicScorer.features` gives them (`DEFAULT_WEIGHTS` without the bias).
 _FEATURES: Final = tuple(name for name in DEFAULT_WEIGHTS if name != "bias")
-_INDEX: Final = range(len(_FEATURES))
+_PREFIXES: Final = tuple(f"{name}=" for name in _FEATURES)  # for the reason: "code=0.50, ..."
 _TINY: Final = 24  # a lone user turn shorter than this, with one plain word, takes a short cut in `rate`
 
 
@@ -295,13 +295,18 @@ class HeuristicScorer(Scorer):
 
     def _combine(self, values: tuple[float, ...]) -> Score:
         """The logistic combination of the feature `values` and the reason: the (up to) four largest contributions."""
-        contributions = list(map(operator.mul, self._vector, values))
-        z = self._bias + sum(contributions)
-        sizes = list(map(abs, contributions))
-        # largest first; the sort is stable, so ties stay in feature order; features at 0 are left out
-        top = [i for i in sorted(_INDEX, key=sizes.__getitem__, reverse=True) if values[i]][:4]
-        reason = ", ".join([f"{_FEATURES[i]}={values[i]:.2f}" for i in top])
-        return Score(1.0 / (1.0 + math.exp(-z)), reason or "no complexity signals")
+        vector = self._vector
+        z = self._bias
+        ranked = []
+        for i, value in enumerate(values):
+            if value:
+                contribution = vector[i] * value
+                z += contribution
+                ranked.append((-abs(contribution), i))  # largest first; ties in feature order
+        ranked.sort()
+        reason = ", ".join([_PREFIXES[i] + format(values[i], ".2f") for _, i in ranked[:4]])
+        value = 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0  # exp(700) is near the float limit
+        return Score(value, reason or "no complexity signals")
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.weights.items() if DEFAULT_WEIGHTS[k] != v}

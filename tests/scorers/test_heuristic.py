@@ -80,3 +80,8 @@ def test_the_short_cut_for_one_short_word_gives_what_the_full_scan_gives(word):
     scorer = HeuristicScorer()
     # an empty system turn changes no feature but makes the conversation take the full scan
     assert scorer.explain(word) == scorer.explain([("system", ""), ("user", word)])
+
+
+def test_extreme_weights_give_a_score_in_range_instead_of_an_overflow():
+    assert HeuristicScorer(weights={"bias": -1e6}).score("hi there, what is this?") == 0.0
+    assert HeuristicScorer(weights={"bias": 1e6}).score("hi there, what is this?") == 1.0
