@@ -130,9 +130,11 @@ _VOCAB: Final = _CODE | _MATH | _PROOF | _REASONING | _STEPS | _CONSTRAINTS | _S
 _FENCES: Final = (b"```", b"~~~")
 _CODE_MARKS: Final = (b"=>", b"->", b"::", b"==", b"!=", b"++", b"{\x00", b";\x00")  # ... and lines ending in { or ;
 _ARITHMETIC: Final = (b"=0", b"^0", b"<0", b">0", b"0*0", b"0/0")  # an operator and a number
-_LIST_ITEMS: Final = (b"\x00-", b"\x00*", b"\x00\xe2\x80\xa2", b"\x000.", b"\x0000.", b"\x000)", b"\x0000)")
+_LIST_ITEMS: Final = (b"\x00-", b"\x00*", b"\x000.", b"\x0000.", b"\x000)", b"\x0000)")  # "•" is read as "*"
 _NOT_LIST_ITEMS: Final = (b"\x00--", b"\x00**")  # rules, options, bold text
-_MATH_SYMBOLS: Final = tuple(symbol.encode() for symbol in "≤≥∑∫√π∞")
+_MATH_SYMBOLS: Final = tuple(symbol.encode() for symbol in "≤≥∑∫√π∞")  # looked for in the text itself ...
+_BULLET: Final = "•".encode()
+_MATH_SYMBOL_STARTS: Final = (b"\xe2\x88", b"\xe2\x89", b"\xcf\x80")  # ... when one of these UTF-8 prefixes is there
 _MARK_CHARS: Final = "`~=>-:!+{;^<*/?.)"
 
 
@@ -145,9 +147,9 @@ _LOWER: Final = dict(zip(string.ascii_uppercase, string.ascii_lowercase, strict=
 # Words: lowercase ASCII letters; keep letters, digits, ``_`` and non-ASCII bytes (so "naïve" stays one word);
 # every other ASCII character becomes a space.
 _TO_WORDS: Final = _table({**_LOWER, **{c: c for c in string.ascii_lowercase + string.digits + "_"}}, " ")
-# Marks: line breaks become NUL and digits ``0``; keep `_MARK_CHARS` and non-ASCII bytes; drop the rest.
+# Marks: line breaks become NUL and digits ``0``; keep `_MARK_CHARS`; drop the rest (non-ASCII bytes too).
 _TO_MARKS: Final = _table({"\n": "\x00", **{c: "0" for c in string.digits}}, None)
-_NOT_MARKS: Final = bytes(c for c in range(128) if chr(c) not in _MARK_CHARS + string.digits + "\n")
+_NOT_MARKS: Final = bytes(c for c in range(256) if c >= 0x80 or chr(c) not in _MARK_CHARS + string.digits + "\n")
 
 # What `_signals` counts, in order; the keyword sets of the first ones; where the phrases' counts go.
 _SIGNALS: Final = ("code", "math", "proof", "reasoning", "steps", "constraints", "simple", "fences", "questions")
@@ -187,6 +189,10 @@ def _signals(text: str, *, lookups: bool) -> list[int]:
         for at, phrase in _PHRASES_AT[gate]:
             if phrase in padded:
                 counts[at] += 1
+    if not raw.isascii():
+        if any(map(raw.__contains__, _MATH_SYMBOL_STARTS)):
+            counts[_MATH_AT] += sum(map(raw.count, _MATH_SYMBOLS))
+        raw = raw.replace(_BULLET, b"*")
     marks = b"\n".join((b"", raw, b"")).translate(_TO_MARKS, _NOT_MARKS)
     if len(marks) > 2:  # more than the line breaks added around the text
         count = marks.count
@@ -199,8 +205,6 @@ def _signals(text: str, *, lookups: bool) -> list[int]:
             counts[_STEPS_AT] += sum(map(count, _LIST_ITEMS)) - sum(map(count, _NOT_LIST_ITEMS))
         if b"\\" in raw:
             counts[_MATH_AT] += sum(raw.count(b"\\" + name) for name in hits & _LATEX)
-        if not raw.isascii():
-            counts[_MATH_AT] += sum(map(count, _MATH_SYMBOLS))
     del counts[-1]
     return counts
 
