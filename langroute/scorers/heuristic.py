@@ -61,10 +61,11 @@ def _words(*groups: str) -> frozenset[bytes]:
 
 
 # Keywords, matched as whole words of the lowercased text (ASCII letters, digits and ``_`` make a word; any other
-# ASCII character separates words). Each feature counts the distinct keywords it sees, not their repeats.
+# ASCII character separates words). Each feature counts the distinct keywords it sees, not their repeats. Common
+# English words ("let", "where", "from", "public") are no code keywords.
 _CODE: Final = _words(
-    "def class function functions return import const let var async await asyncio lambda struct impl fn",
-    "public private void sql query queries database regex api endpoint bug bugs traceback exception",
+    "def class function functions return import const var async await asyncio lambda struct impl fn void",
+    "sql query queries database regex api endpoint bug bugs traceback exception",
     "compile compiler refactor python javascript typescript java rust golang kubernetes docker",
 )
 _MATH: Final = _words(
@@ -133,8 +134,8 @@ _ARITHMETIC: Final = (b"=0", b"^0", b"<0", b">0", b"0*0", b"0/0")  # an operator
 _LIST_ITEMS: Final = (b"\x00-", b"\x00*", b"\x000.", b"\x0000.", b"\x000)", b"\x0000)")  # "•" is read as "*"
 _NOT_LIST_ITEMS: Final = (b"\x00--", b"\x00**")  # rules, options, bold text
 _MATH_SYMBOLS: Final = tuple(symbol.encode() for symbol in "≤≥∑∫√π∞")  # looked for in the text itself ...
-_BULLET: Final = "•".encode()
 _MATH_SYMBOL_STARTS: Final = (b"\xe2\x88", b"\xe2\x89", b"\xcf\x80")  # ... when one of these UTF-8 prefixes is there
+_BULLET: Final = "•".encode()
 _MARK_CHARS: Final = "`~=>-:!+{;^<*/?.)"
 
 
@@ -199,7 +200,7 @@ def _signals(text: str, *, lookups: bool) -> list[int]:
         counts[_QUESTIONS_AT] += count(b"?")
         if marks.translate(None, b"?.0\x00-)!"):  # more than sentence ends, numbers, hyphens, line breaks...
             counts[_CODE_AT] += sum(map(count, _CODE_MARKS))
-            counts[_FENCES_AT] += count(b"```") + count(b"~~~")
+            counts[_FENCES_AT] += sum(map(count, _FENCES))
             counts[_MATH_AT] += sum(map(count, _ARITHMETIC))
         if b"\n" in raw:
             counts[_STEPS_AT] += sum(map(count, _LIST_ITEMS)) - sum(map(count, _NOT_LIST_ITEMS))

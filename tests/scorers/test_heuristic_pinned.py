@@ -57,7 +57,7 @@ PINNED = {
     "multi-turn": (0.4808932325922939, "reasoning=1.00, length=0.30, code=0.17, questions=0.33"),
     "image part": (0.038543321452784704, "simple=1.00, attachments=0.50, questions=0.33"),
     "unicode maths": (0.6258142286343583, "reasoning=1.00, math=1.00, length=0.20"),
-    "block and semicolons": (0.5230723364284731, "code=0.83, steps=0.75, math=0.33, length=0.21"),
+    "block and semicolons": (0.468962026839628, "code=0.67, steps=0.75, math=0.33, length=0.21"),
     "windowed 1 MB": (0.9918374288468401, "length=1.00, reasoning=1.00, code=1.00, math=1.00"),
     "windowed 20 KB of code": (0.8455347349164652, "length=1.00, code=1.00, math=1.00"),
     "good morning and markdown": (0.13153570818216695, "simple=0.60, reasoning=0.33, steps=0.50, length=0.20"),
