@@ -194,8 +194,8 @@ def _signals(text: str, *, lookups: bool) -> list[int]:
         if any(map(raw.__contains__, _MATH_SYMBOL_STARTS)):
             counts[_MATH_AT] += sum(map(raw.count, _MATH_SYMBOLS))
         raw = raw.replace(_BULLET, b"*")
-    marks = b"\n".join((b"", raw, b"")).translate(_TO_MARKS, _NOT_MARKS)
-    if len(marks) > 2:  # more than the line breaks added around the text
+    marks = b"\x00" + raw.translate(_TO_MARKS, _NOT_MARKS) + b"\x00"  # line breaks around the text
+    if len(marks) > 2:  # more than the two line breaks
         count = marks.count
         counts[_QUESTIONS_AT] += count(b"?")
         if marks.translate(None, b"?.0\x00-)!"):  # more than sentence ends, numbers, hyphens, line breaks...
