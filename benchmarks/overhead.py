@@ -271,7 +271,7 @@ def run_scorers(iterations: int, warmup: int, notes: list[str]) -> list[Row]:
     if learned is not None:
         scorers["LearnedScorer.pretrained()"] = learned
     rows: list[Row] = []
-    for size, chars in {"100 B": 100, "2 KB": 2048, "100 KB": 102_400, "1 MB": 1_048_576}.items():
+    for size, chars in {"2 B": 2, "100 B": 100, "2 KB": 2048, "100 KB": 102_400, "1 MB": 1_048_576}.items():
         conversation = as_conversation(prompt(chars))
         fns = {name: (lambda s=s, conversation=conversation: s.score(conversation)) for name, s in scorers.items()}
         rows += rows_from("scorer", "score", size, measure(fns, iterations, warmup), None)

@@ -1,7 +1,8 @@
 """`HeuristicScorer`: a pure-Python, deterministic complexity score from surface features.
 
 It reads bounded windows of the newest user turn (the head and the tail, so a 1 MB paste costs the same as a
-few KB), counts signals, and combines them with a logistic function:
+few KB), counts signals with C-speed primitives only (`bytes.translate`, `split`, one set intersection, `in` and
+`count`; no regular expression), and combines them with a logistic function:
 
     score = sigmoid(bias + sum(weight[f] * feature[f]))     every feature in [0, 1]
 
@@ -9,8 +10,8 @@ few KB), counts signals, and combines them with a logistic function:
 from langroute import HeuristicScorer
 
 scorer = HeuristicScorer()
-scorer.score("hi")                                    # ~0.08
-scorer.explain("Prove that sqrt(2) is irrational.")   # Score(value=..., reason='math=0.50, reasoning=0.25, ...')
+scorer.score("hi")                                    # ~0.027
+scorer.explain("Prove that sqrt(2) is irrational.")   # Score(value=0.57..., reason='reasoning=1.00, math=1.00, ...')
 HeuristicScorer(weights={"code": 3.0}).weights["code"]  # 3.0: change any weight, the rest keep their defaults
 ```
 """
@@ -18,13 +19,13 @@ HeuristicScorer(weights={"code": 3.0}).weights["code"]  # 3.0: change any weight
 from __future__ import annotations
 
 import math
-import re
+import operator
+import string
 from collections.abc import Mapping
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
 
-from langroute.conversation import Conversation
+from langroute.conversation import Conversation, Turn
 from langroute.errors import ConfigError
 from langroute.scorers.base import Score, Scorer
 
@@ -48,138 +49,172 @@ DEFAULT_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
 )
 """Default feature weights; ``bias`` is the intercept. `HeuristicScorer(weights=...)` overrides any of them."""
 
-_WINDOW: Final = 4096  # characters read from each end of the newest user turn
+_WINDOW: Final = 3072  # characters read from each end of the newest user turn
 _LEN_LOW: Final = 24.0  # characters at which the length feature starts to rise ...
 _LEN_HIGH: Final = 6000.0  # ... and where it saturates (log scale)
 _LOG_LEN_SPAN: Final = math.log(_LEN_HIGH / _LEN_LOW)
 
-# The signals, as data. Each word alternative matches a whole word (or phrase) of the lowercased text; the marks
-# are the alternatives that are not words. The scan is one leftmost, non-overlapping pass in which, where several
-# alternatives match at the same place, the one listed first wins (signals in this order, then alternatives in order).
-_WORDS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+
+def _words(*groups: str) -> frozenset[bytes]:
+    """The whole words of `groups` (space-separated), as the lowercased UTF-8 tokens the scan produces."""
+    return frozenset(word.encode() for group in groups for word in group.split())
+
+
+# Keywords, matched as whole words of the lowercased text (ASCII letters, digits and ``_`` make a word; any other
+# ASCII character separates words). Each feature counts the distinct keywords it sees, not their repeats. Common
+# English words ("let", "where", "from", "public") are no code keywords.
+_CODE: Final = _words(
+    "def class function functions return import const var async await asyncio lambda struct impl fn void",
+    "sql query queries database regex api endpoint bug bugs traceback exception",
+    "compile compiler refactor python javascript typescript java rust golang kubernetes docker",
+)
+_MATH: Final = _words(
+    "theorem lemma integral derivative differentiate equation equations matrix matrices eigenvalue eigenvalues",
+    "eigenvector eigenvectors probability polynomial logarithm modulo prime primes induction converge converges",
+    "convergence convergent diverge diverges divergence optimization optimisation complexity asymptotic calculus",
+    "algebra statistic statistics statistical variance gradient vector",
+)
+_PROOF: Final = _words("prove proof proofs irrational qed")
+_REASONING: Final = _words(
+    "why explain analyze analyse analysis compare contrast tradeoff tradeoffs evaluate justify derive design",
+    "architecture architect architectural strategy plan debug diagnose implement critique review reason assess",
+    "scalable scalability rigorous rigorously formal formally formalize",
+)
+_STEPS: Final = _words("first firstly second secondly then next finally afterwards subsequently lastly")
+_CONSTRAINTS: Final = _words(
+    "must should shall without ensure exactly only never always require requires required requirement",
+    "requirements constraint constraints limit limits limited format json schema deadline budget",
+)
+_SIMPLE: Final = _words("translate define spell synonym")
+_GREETINGS: Final = _words("hi hello hey thanks thank thx ok okay bye goodbye")
+_GOOD: Final = _words("morning afternoon evening night day")  # "good morning" ...
+_LATEX: Final = _words("frac int sum sqrt prod lim begin mathbb partial")  # counted when written ``\\frac`` etc.
+
+# Multi-word keywords, by the word that gates them (they are looked for only when that word is in the text) and
+# written as the scan sees them: words between single spaces ("step-by-step" and "don't" become "step by step" and
+# "don t"). Each is (feature, phrase).
+_PHRASES: Final[Mapping[bytes, tuple[tuple[str, bytes], ...]]] = MappingProxyType(
     {
-        "code": (
-            *("def", "class", "function", "return", "import", "const", "let", "var", "async", "await", "lambda"),
-            *("struct", "impl", "fn", "public", "private", "void", "sql", "quer(?:y|ies)", "database", "regex"),
-            *("api", "endpoint", "bug", "stack trace", "traceback", "exception", "compile", "refactor"),
-            *("unit tests?", "python", "javascript", "typescript", "java", "rust", "golang", r"c\+\+"),
-            *("kubernetes", "docker"),
-        ),
-        "proof": ("prove", "proof", "show that", "demonstrate that", "irrational", r"q\.e\.d"),
-        "math": (
-            *("theorem", "lemma", "integral", "derivative", "differentiate", "equation", "matrix", "matrices"),
-            *(r"eigen\w*", "probability", "polynomial", "logarithm", "modulo", "prime", "induction", r"converge\w*"),
-            *("optimi[sz]ation", "complexity", "asymptotic", "big-o", "calculus", "algebra", r"statistic\w*"),
-            *("variance", "gradient", "vector"),
-        ),
-        "reasoning": (
-            *("step[- ]by[- ]step", "why", "explain", "analy[sz]e", "analysis", "compare", "contrast"),
-            *("trade-?offs?", "evaluate", "justify", "derive", "design", r"architect\w*", "strategy", "plan"),
-            *("debug", "diagnose", "implement", "critique", "review", "reason", "assess", "pros and cons"),
-            *("edge cases?", r"scalab\w*", "in depth", r"rigorous\w*", r"formal\w*"),
-        ),
-        "steps": (
-            *("first(?:ly)?", "second(?:ly)?", "then", "next", "finally", "after that", "afterwards"),
-            *("subsequently", "lastly"),
-        ),
-        "constraints": (
-            *("must", "should", "shall", "at least", "at most", "no more than", "no less than", "without"),
-            *("ensure", "exactly", "only", "do not", "don't", "never", "always", "require[sd]?", "requirements?"),
-            *("constraints?", r"limit\w*", "format", "json", "schema", "deadline", "budget"),
-        ),
-        "simple": (
-            *("what is", "what's", "who is", "who was", "when is", "when was", "where is", "capital of"),
-            *("translate", "define", "spell", "synonym", "how do you say"),
-        ),
+        b"stack": (("code", b" stack trace "),),
+        b"unit": (("code", b" unit test"),),
+        b"show": (("proof", b" show that "),),
+        b"demonstrate": (("proof", b" demonstrate that "),),
+        b"q": (("proof", b" q e d "),),
+        b"step": (("reasoning", b" step by step "),),
+        b"trade": (("reasoning", b" trade off"),),
+        b"cons": (("reasoning", b" pros and cons "),),
+        b"edge": (("reasoning", b" edge case"),),
+        b"depth": (("reasoning", b" in depth "),),
+        b"after": (("steps", b" after that "),),
+        b"least": (("constraints", b" at least "),),
+        b"most": (("constraints", b" at most "),),
+        b"more": (("constraints", b" no more than "),),
+        b"less": (("constraints", b" no less than "),),
+        b"not": (("constraints", b" do not "),),
+        b"don": (("constraints", b" don t "),),
+        # lookups: tested only in short texts (the "simple" feature is 0 from about 400 characters on)
+        b"what": (("simple", b" what is "), ("simple", b" what s ")),
+        b"who": (("simple", b" who is "), ("simple", b" who was ")),
+        b"when": (("simple", b" when is "), ("simple", b" when was ")),
+        b"where": (("simple", b" where is "),),
+        b"capital": (("simple", b" capital of "),),
+        b"say": (("simple", b" how do you say "),),
     }
 )
-# (signal, the characters a mark starts with, what follows): the alternatives that are not words, in priority order.
-_MARKS: Final = (
-    ("fence", "`", "``"),
-    ("fence", "~", "~~"),
-    ("code", "=", ">"),
-    ("code", r"\-", ">"),
-    ("code", ":", ":"),
-    ("code", "{", r"\s*$"),
-    ("code", ";", r"\s*$"),
-    ("code", "=", "="),
-    ("code", "!", "="),
-    ("math", "\\\\", "(?:frac|int|sum|sqrt|prod|lim|begin|mathbb|partial)"),
-    ("math", "=^<>≤≥∑∫√π∞", r"\s*\d"),
-    ("math", r"\d", r"\s*[*/^]\s*\d"),
-    ("question", "?", ""),
+_PHRASE_GATES: Final = frozenset(_PHRASES)
+_PHRASE_GATES_LONG: Final = frozenset(gate for gate, phrases in _PHRASES.items() if phrases[0][0] != "simple")
+_VOCAB: Final = _CODE | _MATH | _PROOF | _REASONING | _STEPS | _CONSTRAINTS | _SIMPLE | _LATEX | _PHRASE_GATES
+
+# Marks, counted on the window reduced to the characters they are made of (see `_MARK_CHARS`): a line break
+# becomes NUL, a digit ``0``, and words, spaces and other punctuation are dropped, so "a -> b" and "a->b" both
+# read "->" and "x = 5" reads "=0". Prose leaves little, so the searches are cheap.
+_FENCES: Final = (b"```", b"~~~")
+_CODE_MARKS: Final = (b"=>", b"->", b"::", b"==", b"!=", b"++", b"{\x00", b";\x00")  # ... and lines ending in { or ;
+_ARITHMETIC: Final = (b"=0", b"^0", b"<0", b">0", b"0*0", b"0/0")  # an operator and a number
+_LIST_ITEMS: Final = (b"\x00-", b"\x00*", b"\x000.", b"\x0000.", b"\x000)", b"\x0000)")  # "•" is read as "*"
+_NOT_LIST_ITEMS: Final = (b"\x00--", b"\x00**")  # rules, options, bold text
+_MATH_SYMBOLS: Final = tuple(symbol.encode() for symbol in "≤≥∑∫√π∞")  # looked for in the text itself ...
+_MATH_SYMBOL_STARTS: Final = (b"\xe2\x88", b"\xe2\x89", b"\xcf\x80")  # ... when one of these UTF-8 prefixes is there
+_BULLET: Final = "•".encode()
+_MARK_CHARS: Final = "`~=>-:!+{;^<*/?.)"
+
+
+def _table(mapping: dict[str, str], default: str | None) -> bytes:
+    """A `bytes.translate` table: ASCII characters as `mapping` says, others to `default` (None: unchanged)."""
+    return bytes(ord(mapping.get(chr(c), default if c < 0x80 and default is not None else chr(c))) for c in range(256))
+
+
+_LOWER: Final = dict(zip(string.ascii_uppercase, string.ascii_lowercase, strict=True))
+# Words: lowercase ASCII letters; keep letters, digits, ``_`` and non-ASCII bytes (so "naïve" stays one word);
+# every other ASCII character becomes a space.
+_TO_WORDS: Final = _table({**_LOWER, **{c: c for c in string.ascii_lowercase + string.digits + "_"}}, " ")
+# Marks: line breaks become NUL and digits ``0``; keep `_MARK_CHARS`; drop the rest (non-ASCII bytes too).
+_TO_MARKS: Final = _table({"\n": "\x00", **{c: "0" for c in string.digits}}, None)
+_NOT_MARKS: Final = bytes(c for c in range(256) if c >= 0x80 or chr(c) not in _MARK_CHARS + string.digits + "\n")
+
+# What `_signals` counts, in order; the keyword sets of the first ones; where the phrases' counts go.
+_SIGNALS: Final = ("code", "math", "proof", "reasoning", "steps", "constraints", "simple", "fences", "questions")
+_KEYWORDS: Final = (_CODE, _MATH, _PROOF, _REASONING, _STEPS, _CONSTRAINTS, _SIMPLE)
+_SIGNAL_OF: Final = MappingProxyType({word: at for at, words in enumerate(_KEYWORDS) for word in words})
+_CODE_AT, _MATH_AT, _PROOF_AT, _REASONING_AT, _STEPS_AT, _CONSTRAINTS_AT, _SIMPLE_AT, _FENCES_AT, _QUESTIONS_AT = range(
+    len(_SIGNALS)
 )
-# (signal, what may follow the start of a line and its indentation): list markers and greetings.
-_LINE_STARTS: Final = (
-    ("steps", r"(?:\d+[.)]|[-*•])\s+"),
-    ("simple", r"(?:hi|hello|hey|thanks|thank you|ok|okay|good (?:morning|evening|night)|bye)\b"),
+# signal -> count at which it saturates at 1.0 (keywords count once each, marks every time), in `_SIGNALS` order
+_SATURATION: Final = (6.0, 3.0, 1.0, 3.0, 4.0, 4.0, 1.0, 2.0, 3.0)
+_PHRASES_AT: Final = MappingProxyType(
+    {gate: tuple((_SIGNALS.index(f), phrase) for f, phrase in phrases) for gate, phrases in _PHRASES.items()}
 )
+# The features, in the order `HeuristicScorer.features` gives them (`DEFAULT_WEIGHTS` without the bias).
+_FEATURES: Final = tuple(name for name in DEFAULT_WEIGHTS if name != "bias")
+_PREFIXES: Final = tuple(f"{name}=" for name in _FEATURES)  # for the reason: "code=0.50, ..."
+_TINY: Final = 24  # a lone user turn shorter than this, with one plain word, takes a short cut in `rate`
 
 
-def _compile_signals() -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """One pattern for every signal, and the signal of each of its (empty) groups; a word match has no group.
+def _signals(text: str, *, lookups: bool) -> list[int]:
+    """Count the signals in `text`, in the order of `_SIGNALS`; keywords count once each, marks every time.
 
-    It matches exactly what the plain alternation of the signals (in order) matches, but several times faster: the
-    word alternatives are grouped by first letter behind one ``\\b``, so a word start tries a handful of them; the
-    marks sit behind one character class, which the regex engine rules out in one test at most places; and a group
-    is entered only at the end of a match. Alternatives that can both match at one place keep
-    their relative order, so the leftmost-first result is unchanged (`tests/scorers/test_heuristic_pinned.py`).
+    `lookups` says whether to look for the lookup phrases ("what is", ...), which only count in short texts.
     """
-    by_letter: dict[str, list[str]] = {}
-    for alternatives in _WORDS.values():
-        for alternative in alternatives:
-            by_letter.setdefault(alternative[0], []).append(alternative[1:])
-    words = "|".join(f"{letter}(?:{'|'.join(rests)})" for letter, rests in by_letter.items())
-    signals: list[str] = [""]  # group 0 is the whole match
-    marks = []
-    for signal, first, rest in _MARKS:  # after the first character, a look-behind says which it was
-        marks.append(f"(?<=[{first}]){rest}()")
-        signals.append(signal)
-    starts = "".join(first for _, first, _ in _MARKS)
-    branches = [rf"\b(?:{words})\b", f"[{starts}](?:{'|'.join(marks)})"]
-    lines = []
-    for signal, body in _LINE_STARTS:
-        lines.append(f"{body}()")
-        signals.append(signal)
-    branches.append(rf"^\s*(?:{'|'.join(lines)})")
-    return re.compile("|".join(branches), re.MULTILINE), tuple(signals)
-
-
-_SIGNALS, _GROUP_SIGNALS = _compile_signals()
-_WORD_SIGNALS: Final = tuple((signal, re.compile("|".join(words))) for signal, words in _WORDS.items())
-
-
-@lru_cache(maxsize=1024)
-def _word_signal(word: str) -> str:
-    """The signal of a word that `_SIGNALS` matched: the first whose alternatives match all of it.
-
-    That is the signal the scan chose (an earlier one would have matched the same place first). A pure function of
-    the word, so its results are kept for the thousand words seen most recently.
-    """
-    return next(signal for signal, pattern in _WORD_SIGNALS if pattern.fullmatch(word))
-
-
-# signal -> count at which its feature saturates at 1.0
-_SATURATION: Final[Mapping[str, float]] = MappingProxyType(
-    {
-        "fence": 2.0,
-        "proof": 1.0,
-        "code": 8.0,
-        "math": 4.0,
-        "reasoning": 4.0,
-        "steps": 5.0,
-        "constraints": 5.0,
-        "question": 3.0,
-        "simple": 1.0,
-    }
-)
+    raw = text.encode("utf-8", "surrogatepass")
+    padded = b" " + raw.translate(_TO_WORDS) + b" "
+    tokens = padded.split()
+    if not tokens:
+        return [0] * len(_SIGNALS)
+    hits = _VOCAB.intersection(tokens)
+    counts = [0] * (len(_SIGNALS) + 1)  # the last one collects the words that are only gates or LaTeX names
+    for word in hits:
+        counts[_SIGNAL_OF.get(word, -1)] += 1
+    first = tokens[0]
+    counts[_SIMPLE_AT] += first in _GREETINGS or (first == b"good" and len(tokens) > 1 and tokens[1] in _GOOD)
+    for gate in hits.intersection(_PHRASE_GATES if lookups else _PHRASE_GATES_LONG):
+        for at, phrase in _PHRASES_AT[gate]:
+            if phrase in padded:
+                counts[at] += 1
+    if not raw.isascii():
+        if any(map(raw.__contains__, _MATH_SYMBOL_STARTS)):
+            counts[_MATH_AT] += sum(map(raw.count, _MATH_SYMBOLS))
+        raw = raw.replace(_BULLET, b"*")
+    marks = b"\x00" + raw.translate(_TO_MARKS, _NOT_MARKS) + b"\x00"  # line breaks around the text
+    if len(marks) > 2:  # more than the two line breaks
+        count = marks.count
+        counts[_QUESTIONS_AT] += count(b"?")
+        if marks.translate(None, b"?.0\x00-)!"):  # more than sentence ends, numbers, hyphens, line breaks...
+            counts[_CODE_AT] += sum(map(count, _CODE_MARKS))
+            counts[_FENCES_AT] += sum(map(count, _FENCES))
+            counts[_MATH_AT] += sum(map(count, _ARITHMETIC))
+        if b"\n" in raw:
+            counts[_STEPS_AT] += sum(map(count, _LIST_ITEMS)) - sum(map(count, _NOT_LIST_ITEMS))
+        if b"\\" in raw:
+            counts[_MATH_AT] += sum(raw.count(b"\\" + name) for name in hits & _LATEX)
+    del counts[-1]
+    return counts
 
 
 class HeuristicScorer(Scorer):
     """Rate complexity from length, code, math, reasoning and multi-step markers, constraints, and turns.
 
-    Pure Python, deterministic, no network. Cost is bounded: only the first and last 4 KB of the newest user
-    turn are scanned, so a 1 MB prompt costs about as much as an 8 KB one.
+    Pure Python, deterministic, no network. Cost is bounded: only the first and last 3 KB of the newest user
+    turn are scanned, so a 1 MB prompt costs about as much as a 6 KB one.
 
     Args:
         weights: overrides for `DEFAULT_WEIGHTS` (feature name -> weight; ``bias`` is the intercept).
@@ -188,7 +223,7 @@ class HeuristicScorer(Scorer):
         ConfigError: a weight name is unknown or a weight is not a finite number.
     """
 
-    __slots__ = ("_bias", "_weights")
+    __slots__ = ("_bias", "_plain", "_vector", "_weights")
 
     def __init__(self, *, weights: Mapping[str, float] | None = None) -> None:
         merged = dict(DEFAULT_WEIGHTS)
@@ -200,6 +235,12 @@ class HeuristicScorer(Scorer):
             merged[key] = float(value)
         self._bias = merged.pop("bias")
         self._weights = merged
+        self._vector = tuple(merged[name] for name in _FEATURES)
+        # The two scores a lone short word that is no keyword can get (a greeting or not), worked out the long way.
+        self._plain = (
+            self._combine(self._values(Conversation((Turn("user", "x"),)))),
+            self._combine(self._values(Conversation((Turn("user", "hi"),)))),
+        )
 
     @property
     def weights(self) -> dict[str, float]:
@@ -208,44 +249,69 @@ class HeuristicScorer(Scorer):
 
     def features(self, conversation: Conversation) -> dict[str, float]:
         """Each feature's value in [0, 1] for `conversation` (what `rate` combines)."""
-        text = conversation.last_user_text
+        return dict(zip(_FEATURES, self._values(conversation), strict=True))
+
+    def _values(self, conversation: Conversation) -> tuple[float, ...]:
+        """The features' values, in the order of `_FEATURES`."""
+        chars = 0
+        user_turns = 0
+        text = ""
+        for role, turn_text in conversation.turns:
+            chars += len(turn_text)
+            if role == "user":
+                user_turns += 1
+                text = turn_text
+        length = math.log(chars / _LEN_LOW) / _LOG_LEN_SPAN if chars > _LEN_LOW else 0.0
+        if length > 1.0:
+            length = 1.0
         if len(text) > 2 * _WINDOW:
             text = text[:_WINDOW] + "\n" + text[-_WINDOW:]
-        counts: dict[str, int] = {}
-        for match in _SIGNALS.finditer(text.lower()):  # a mark or a line start is known by its group, a word by itself
-            group = match.lastindex
-            signal = _GROUP_SIGNALS[group] if group else _word_signal(match.group())
-            counts[signal] = counts.get(signal, 0) + 1
-        sat = dict.fromkeys(_SATURATION, 0.0)
-        for signal, count in counts.items():
-            sat[signal] = min(1.0, count / _SATURATION[signal])
-        chars = conversation.char_count
-        user_turns = sum(1 for turn in conversation.turns if turn.role == "user")
-        length = math.log(max(chars, _LEN_LOW) / _LEN_LOW) / _LOG_LEN_SPAN
-        return {
-            "length": min(1.0, length),
-            "code": max(sat["code"], sat["fence"]),
-            "math": max(sat["math"], sat["proof"]),
-            "reasoning": max(sat["reasoning"], sat["proof"]),
-            "steps": sat["steps"],
-            "constraints": sat["constraints"],
-            "questions": sat["question"],
-            "turns": min(1.0, max(0, user_turns - 1) / 6),
-            "attachments": min(1.0, conversation.non_text_parts / 2),
-            "tools": 1.0 if conversation.has_tools else 0.0,
-            # short chit-chat or a lookup; fades out as the text gets longer
-            "simple": sat["simple"] * max(0.0, 1.0 - 2.0 * length),
-        }
+        signals = _signals(text, lookups=length < 0.5)
+        code, math_, proof, reasoning, steps, constraints, simple, fences, questions = [
+            x if x < 1.0 else 1.0 for x in map(operator.truediv, signals, _SATURATION)
+        ]
+        attachments = conversation.non_text_parts / 2
+        return (
+            length,
+            code if code >= fences else fences,
+            math_ if math_ >= proof else proof,
+            reasoning if reasoning >= proof else proof,
+            steps,
+            constraints,
+            questions,
+            0.0 if user_turns < 2 else 1.0 if user_turns > 6 else (user_turns - 1) / 6,  # turns
+            attachments if attachments < 1.0 else 1.0,
+            1.0 if conversation.has_tools else 0.0,  # tools
+            # simple: short chit-chat or a lookup; fades out as the text gets longer
+            1.0 - 2.0 * length if simple and length < 0.5 else 0.0,
+        )
 
     def rate(self, conversation: Conversation) -> Score:
         """Combine the features; the reason lists the ones that pushed the score most."""
-        features = self.features(conversation)
-        contributions = {k: self._weights[k] * v for k, v in features.items() if v}
-        z = self._bias + sum(contributions.values())
-        value = 1.0 / (1.0 + math.exp(-z))
-        top = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))[:4]
-        reason = ", ".join(f"{k}={features[k]:.2f}" for k, _ in top) or "no complexity signals"
-        return Score(value, reason)
+        turns = conversation.turns
+        if len(turns) == 1 and len(turns[0].text) < _TINY and not conversation.non_text_parts:
+            # a lone short word ("hi", "thanks!") with no keyword: one of two scores, known in advance
+            word = turns[0].text.strip(" \t\n!.,")
+            if word.isascii() and word.isalpha() and turns[0].role == "user" and not conversation.has_tools:
+                key = word.lower().encode()
+                if key not in _VOCAB:
+                    return self._plain[key in _GREETINGS]
+        return self._combine(self._values(conversation))
+
+    def _combine(self, values: tuple[float, ...]) -> Score:
+        """The logistic combination of the feature `values` and the reason: the (up to) four largest contributions."""
+        vector = self._vector
+        z = self._bias
+        ranked = []
+        for i, value in enumerate(values):
+            if value:
+                contribution = vector[i] * value
+                z += contribution
+                ranked.append((-abs(contribution), i))  # largest first; ties in feature order
+        ranked.sort()
+        reason = ", ".join([_PREFIXES[i] + format(values[i], ".2f") for _, i in ranked[:4]])
+        value = 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0  # exp(700) is near the float limit
+        return Score(value, reason or "no complexity signals")
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.weights.items() if DEFAULT_WEIGHTS[k] != v}

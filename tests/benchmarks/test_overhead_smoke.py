@@ -42,6 +42,7 @@ def test_json_output_lists_the_rows_and_the_machine():
     assert report["command"] == "python benchmarks/overhead.py --quick --only scorer --json"
     assert report["machine"]["cores"] >= 1
     assert {row["size"] for row in report["rows"] if row["variant"] == "HeuristicScorer"} == {
+        "2 B",
         "100 B",
         "2 KB",
         "100 KB",

@@ -73,3 +73,15 @@ def test_weights_can_be_changed_and_are_validated():
         HeuristicScorer(weights={"coding": 1.0})
     with pytest.raises(ConfigError, match="expected a finite number"):
         HeuristicScorer(weights={"code": float("inf")})
+
+
+@pytest.mark.parametrize("word", ["hi", "hi!", " Thanks. ", "OK", "hello", "xyz", "python", "why", "Translate", ""])
+def test_the_short_cut_for_one_short_word_gives_what_the_full_scan_gives(word):
+    scorer = HeuristicScorer()
+    # an empty system turn changes no feature but makes the conversation take the full scan
+    assert scorer.explain(word) == scorer.explain([("system", ""), ("user", word)])
+
+
+def test_extreme_weights_give_a_score_in_range_instead_of_an_overflow():
+    assert HeuristicScorer(weights={"bias": -1e6}).score("hi there, what is this?") == 0.0
+    assert HeuristicScorer(weights={"bias": 1e6}).score("hi there, what is this?") == 1.0
