@@ -28,11 +28,13 @@ import itertools
 import json
 import logging
 import math
+import operator
 import os
 import re
+import string
 import zlib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -85,6 +87,24 @@ _KEYWORDS: Final[dict[str, str]] = {
     "negation": "not except false incorrect least never",
 }
 _NEGATION: Final = re.compile(r"\b(?:not|except|false|incorrect|least|never)\b", re.IGNORECASE)
+_NEGATION_WORDS: Final = frozenset(_KEYWORDS["negation"].split())
+_ASCII: Final = "".join(map(chr, range(128)))
+_SPACES: Final = "".join(c for c in _ASCII if c.isspace())  # what str.split splits on and \s matches, in ASCII
+_NOT_ALNUM: Final = str.maketrans({c: " " for c in _ASCII if c not in string.ascii_lowercase + string.digits})
+_NOT_WORD: Final = str.maketrans({c: " " for c in _ASCII if c not in string.ascii_lowercase + string.digits + "_"})
+_SHAPE: Final = str.maketrans(  # an ASCII character -> its class: " ", "a" (letter), "0", ".", "s" (symbol) or "x"
+    dict.fromkeys(_ASCII, "x")
+    | dict.fromkeys(string.ascii_letters, "a")
+    | dict.fromkeys(string.digits, "0")
+    | dict.fromkeys(".!?", ".")
+    | dict.fromkeys(_SYMBOLS, "s")
+    | dict.fromkeys(_SPACES, " ")
+)
+_MIXED_RUN: Final = re.compile(r"0(?:a|(?<=a0))")  # in a shape: a digit next to a letter
+_WORD_SHAPE: Final = str.maketrans(  # ASCII -> " " (a space), "A" (a capital) or "x"
+    dict.fromkeys(_ASCII, "x") | dict.fromkeys(string.ascii_uppercase, "A") | dict.fromkeys(_SPACES, " ")
+)
+_NO_SYMBOLS: Final = str.maketrans("", "", _SYMBOLS)
 _FAMILY: Final[dict[str, int]] = {
     word: index for index, words in enumerate(_KEYWORDS.values()) for word in words.split()
 }
@@ -131,7 +151,11 @@ def extract_features(conversation: Conversation, buckets: int) -> tuple[list[flo
     options = _OPTION.findall(text)
     choice = 1.0 if len(options) >= 2 else 0.0
     salt = _CHOICE_SALT if choice else 0  # multiple-choice and free-form prompts get separate n-gram weights
-    tokens = _TOKEN.findall(text.lower())
+    lowered = text.lower()
+    # On ASCII text (nearly all prompts) several counts are read off one class-per-character copy, `shape`.
+    shape = (" " + text).translate(_SHAPE) if text.isascii() else None
+    digits = len(text) - len(text.translate(_DIGITS)) if shape is None else shape.count("0")
+    tokens = _tokens(lowered, shape)
     token_counts = Counter(tokens)
     families = [0] * len(_KEYWORDS)
     numbers = 0
@@ -141,39 +165,108 @@ def extract_features(conversation: Conversation, buckets: int) -> tuple[list[flo
             families[family] += count
         elif token.isdigit():
             numbers += count
-    hashes = {token: zlib.crc32(token.encode()) ^ salt for token in token_counts}
-    codes = [hashes[token] for token in tokens]
-    keys = [code % buckets for code in codes]
-    keys += [((a * _MIX) ^ b) % buckets for a, b in itertools.pairwise(codes)]
-    counts = Counter(keys)
-    norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
+    counts = _ngram_counts(tokens, token_counts, salt, buckets)
+    norm = math.sqrt(sum(map(operator.mul, counts.values(), counts.values()))) or 1.0
     sparse = {k: v / norm for k, v in counts.items()}
 
     question = _OPTION.split(text, maxsplit=1)[0] if options else text
-    words = text.split()
-    n_words = max(1, len(words))
+    n_words, capitalised, letters = _word_stats(text)
+    n_words = max(1, n_words)
     base = [
-        *(math.log1p(count) for count in families),
+        *map(math.log1p, families),
         math.log1p(conversation.char_count),
         math.log1p(len(question)),
         math.log1p(sum(map(len, options)) / len(options)) if options else 0.0,
         min(len(options), 10) / 4,
-        math.log1p(len(text) - len(text.translate(_DIGITS))),
+        math.log1p(digits),
         math.log1p(numbers),
         math.log1p(len(tokens)),
         min(text.count("\n"), 100) / 10,
-        min(len(_SENTENCE.findall(question)), 50) / 5,
+        min(_sentences(question, shape if question is text else None), 50) / 5,
         min(question.count("?"), 10) / 2,
-        sum(w[0].isupper() for w in words) / n_words,
+        capitalised / n_words,
         10 * families[_FIRST_PERSON] / n_words,
-        min(len(_NEGATION.findall(question)), 10) / 2,
-        min(sum(map(text.count, _SYMBOLS)), 200) / 20,
-        sum(map(len, words)) / n_words / 5,
+        min(_negations(question, lowered, token_counts) if question is text else _negations(question), 10) / 2,
+        min(len(text) - len(text.translate(_NO_SYMBOLS)) if shape is None else shape.count("s"), 200) / 20,
+        letters / n_words / 5,
         min(sum(turn.role == "user" for turn in conversation.turns), 10) / 5,
         min(conversation.non_text_parts, 4) / 2,
         1.0 if conversation.has_tools else 0.0,
     ]
-    return [*base, *(x * choice for x in base), choice], sparse
+    # == [*base, *(x * choice for x in base), choice], as choice is 0.0 or 1.0 and every x is finite and >= 0
+    return [*base, *base, 1.0] if choice else [*base, *[0.0] * len(base), 0.0], sparse
+
+
+def _tokens(lowered: str, shape: str | None) -> list[str]:
+    """`_TOKEN.findall(lowered)`, by `str.translate` and `str.split` when that gives the same list.
+
+    On ASCII text (`shape` is its `_SHAPE` copy) the tokens are the runs of ``[a-z0-9]``, unless a run mixes letters
+    and digits (``utf8``), which the regex splits in two.
+    """
+    if shape is not None and not _MIXED_RUN.search(shape):
+        return lowered.translate(_NOT_ALNUM).split()
+    return _TOKEN.findall(lowered)
+
+
+def _ngram_counts(tokens: list[str], token_counts: Mapping[str, int], salt: int, buckets: int) -> dict[int, int]:
+    """Bucket -> count of the unigrams and bigrams of `tokens`, in the order buckets are first seen.
+
+    `token_counts` is ``Counter(tokens)``. A token hashes to ``crc32 ^ salt``; the result is
+    ``Counter([u % buckets for u in unigrams] + [((a * _MIX) ^ b) % buckets for a, b in bigrams])``.
+    """
+    if buckets & (buckets - 1):  # not a power of two
+        codes = {token: zlib.crc32(token.encode()) ^ salt for token in token_counts}
+        hashes = [codes[token] for token in tokens]
+        keys = [code % buckets for code in hashes]
+        keys += [((a * _MIX) ^ b) % buckets for a, b in itertools.pairwise(hashes)]
+        return Counter(keys)
+    # Modulo a power of two commutes with xor, so each token's two bucket terms are computed once, not per bigram;
+    # unigrams are counted per distinct token.
+    lows = {token: (zlib.crc32(token.encode()) ^ salt) % buckets for token in token_counts}
+    lefts = {token: (low * _MIX) % buckets for token, low in lows.items()}
+    unigrams: dict[int, int] = {}
+    for token, count in token_counts.items():
+        key = lows[token]
+        unigrams[key] = unigrams.get(key, 0) + count
+    counts = Counter(unigrams)
+    if len(tokens) > 1:  # itemgetter looks the tokens up in one C call (it returns a tuple for 2+ items)
+        get = operator.itemgetter(*tokens)
+        counts.update(map(operator.xor, get(lefts), get(lows)[1:]))
+    return counts
+
+
+def _word_stats(text: str) -> tuple[int, int, int]:
+    """(words, words starting with a capital, non-space characters) of `text`; words are ``text.split()``.
+
+    On ASCII text they are counted on a one-class-a-character copy (space, capital, other), without a word list.
+    """
+    if text.isascii():
+        shape = (" " + text).translate(_WORD_SHAPE)
+        capitalised = shape.count(" A")
+        return shape.count(" x") + capitalised, capitalised, len(shape) - shape.count(" ")
+    words = text.split()
+    return len(words), sum(map(str.isupper, map(operator.itemgetter(0), words))), sum(map(len, words))
+
+
+def _sentences(question: str, shape: str | None) -> int:
+    """`len(_SENTENCE.findall(question))`; `shape` is the `_SHAPE` copy of `question`, or `None`."""
+    if shape is None:
+        return len(_SENTENCE.findall(question))
+    return shape.count(". ") + shape.endswith(".")
+
+
+def _negations(question: str, lowered: str | None = None, tokens: Container[str] = _NEGATION_WORDS) -> int:
+    """`len(_NEGATION.findall(question))`; `lowered` is ``question.lower()`` and `tokens` its `_TOKEN` tokens, if known.
+
+    On ASCII text a match is a whole ``\\w`` run (``[a-z0-9_]`` once lower-cased) that is a negation word, and such a
+    run is also a token.
+    """
+    if not question.isascii():
+        return len(_NEGATION.findall(question))
+    if not any(word in tokens for word in _NEGATION_WORDS):
+        return 0
+    lowered = question.lower() if lowered is None else lowered
+    return sum(map(_NEGATION_WORDS.__contains__, lowered.translate(_NOT_WORD).split()))
 
 
 def _sigmoid(z: float) -> float:
@@ -234,18 +327,25 @@ class LearnedScorer(Scorer):
         raw, sparse = extract_features(conversation, self.buckets)
         return raw, [(x - m) / s for x, m, s in zip(raw, self.mean, self.scale, strict=True)], sparse
 
+    def _dense_terms(self, dense: Sequence[float]) -> list[float]:
+        return [w * x for w, x in zip(self.dense_weights, dense, strict=True)]
+
+    def _ngram_logit(self, sparse: Mapping[int, float]) -> float:
+        return sum(map(operator.mul, map(self.ngram_weights.__getitem__, sparse), sparse.values()))
+
     def _logit(self, dense: Sequence[float], sparse: Mapping[int, float]) -> float:
-        weights = self.ngram_weights
-        z = self.bias + sum(w * x for w, x in zip(self.dense_weights, dense, strict=True))
-        return z + sum(weights[k] * v for k, v in sparse.items())
+        return self.bias + sum(self._dense_terms(dense)) + self._ngram_logit(sparse)
 
     def rate(self, conversation: Conversation) -> Score:
         """Score `conversation`; the reason lists the features present that pushed the score most."""
-        raw, dense, sparse = self._features(conversation)
-        value = _sigmoid(_SPREAD * (self._logit(dense, sparse) - self.center) / self.spread)
-        terms = zip(DENSE_FEATURES, self.dense_weights, dense, raw, strict=True)
-        contributions = sorted(((name, w * x) for name, w, x, r in terms if r), key=lambda kv: -abs(kv[1]))
-        ngrams = sum(self.ngram_weights[k] * v for k, v in sparse.items())
+        raw, sparse = extract_features(conversation, self.buckets)
+        terms = [  # weight * standardised feature, as _logit computes them
+            w * ((x - m) / s) for w, x, m, s in zip(self.dense_weights, raw, self.mean, self.scale, strict=True)
+        ]
+        ngrams = self._ngram_logit(sparse)
+        value = _sigmoid(_SPREAD * (self.bias + sum(terms) + ngrams - self.center) / self.spread)
+        present = [(name, c) for name, c, r in zip(DENSE_FEATURES, terms, raw, strict=True) if r]
+        contributions = sorted(present, key=lambda kv: -abs(kv[1]))
         reason = ", ".join(f"{name}{c:+.2f}" for name, c in contributions[:3])
         return Score(value, f"{reason}, ngrams{ngrams:+.2f}")
 

@@ -1,4 +1,4 @@
-"""Pinned `LearnedScorer.pretrained()` outputs: the exact score and reason for a spread of inputs.
+"""Pinned `LearnedScorer.pretrained()` outputs, and the fast text helpers checked against their regex definitions.
 
 The scores were recorded (as `float.hex`) from the scorer before its speed work, so any optimisation must reproduce
 them to the last bit. Retraining the shipped model updates these values in the same commit.
@@ -6,9 +6,15 @@ them to the last bit. Retraining the shipped model updates these values in the s
 
 from __future__ import annotations
 
+import itertools
+import random
+import string
+from collections import Counter
+
 import pytest
 
 from langroute import LearnedScorer
+from langroute.scorers import learned
 
 MMLU = (
     "Which of the following is NOT a characteristic of a monopolistically competitive market?\n"
@@ -72,3 +78,46 @@ def pretrained() -> LearnedScorer:
 def test_pretrained_score_and_reason_are_pinned(pretrained, name):
     score = pretrained.explain(CASES[name])
     assert (score.value.hex(), score.reason) == PINNED[name]
+
+
+def _fuzz_texts(count: int) -> list[str]:
+    """Random texts of negation words and near misses, letter-digit runs, lettered options, unicode, odd spaces."""
+    rng = random.Random(7)
+    words = [
+        *("not", "never", "Not", "NOT", "least", "false", "except", "incorrect", "notice", "cannot", "2not"),
+        *("x2", "utf8", "h1", "a1b2", "snake_case", "_not", "not_", "A)", "B)", "(C)", "d.", "123", "4.5"),
+        *("what", "why", "prove", "def", "class", "return", "the", "of", "hi", "?", "!", ".", ",", ";", "(", "=", "}"),
+        *("İncorrect", "fal\u017fe", "\u212a", "Größe", "١٢", "\uff13"),
+    ]
+    alphabet = string.printable + "\x1c\x1f\x85\u2028İ\u212a\u017féß∑π²٣\uff13"
+    texts = []
+    for _ in range(count):
+        if rng.random() < 0.5:
+            seps = [" ", "\n", "", "_", "1", "a", ". ", "\nA) ", "\nb. ", "\t", "\x1c"]
+            texts.append("".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(0, 60))))
+        else:
+            texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200))))
+    return texts
+
+
+@pytest.mark.parametrize("text", _fuzz_texts(400))
+def test_fast_text_helpers_match_their_regex_definitions(text):
+    lowered = text.lower()
+    shape = (" " + text).translate(learned._SHAPE) if text.isascii() else None
+    words = text.split()
+    assert learned._tokens(lowered, shape) == learned._TOKEN.findall(lowered)
+    assert learned._negations(text, lowered) == len(learned._NEGATION.findall(text))
+    assert learned._sentences(text, shape) == len(learned._SENTENCE.findall(text))
+    assert learned._word_stats(text) == (len(words), sum(w[0].isupper() for w in words), sum(map(len, words)))
+
+
+@pytest.mark.parametrize("buckets", [1 << 14, 1000, 16])
+def test_ngram_counts_match_the_plain_definition(buckets):
+    for text in _fuzz_texts(100):
+        tokens = learned._TOKEN.findall(text.lower())
+        for salt in (0, learned._CHOICE_SALT):
+            hashes = [learned.zlib.crc32(t.encode()) ^ salt for t in tokens]
+            keys = [h % buckets for h in hashes]
+            keys += [((a * learned._MIX) ^ b) % buckets for a, b in itertools.pairwise(hashes)]
+            counts = learned._ngram_counts(tokens, Counter(tokens), salt, buckets)
+            assert list(counts.items()) == list(Counter(keys).items())  # same counts, same order
