@@ -61,6 +61,7 @@ FORMAT_VERSION: Final = 1
 PRETRAINED_PATH: Final = Path(__file__).parent / "weights" / "learned-v1.json"
 """The model `LearnedScorer.pretrained` loads."""
 
+_LINE_TRY: Final = 128  # characters a regex scan of a line costs as much as one `match` call at its start
 _WINDOW: Final = 4096  # characters read from each end of the newest user turn (bounded cost on 1 MB input)
 _TOKEN: Final = re.compile(r"[a-z]+|\d+")
 _OPTION: Final = re.compile(r"^\s*\(?[A-Ja-j][.)]\s?(.*)$", re.MULTILINE)
@@ -148,7 +149,7 @@ def extract_features(conversation: Conversation, buckets: int) -> tuple[list[flo
     first and last 4 KB of that turn are read.
     """
     text = _window(conversation.last_user_text)
-    options = _OPTION.findall(text)
+    options = _options(text)
     choice = 1.0 if len(options) >= 2 else 0.0
     salt = _CHOICE_SALT if choice else 0  # multiple-choice and free-form prompts get separate n-gram weights
     lowered = text.lower()
@@ -197,6 +198,28 @@ def extract_features(conversation: Conversation, buckets: int) -> tuple[list[flo
     return [*base, *base, 1.0] if choice else [*base, *[0.0] * len(base), 0.0], sparse
 
 
+def _options(text: str) -> list[str]:
+    """`_OPTION.findall(text)`, trying only the line starts when lines are long (the regex tries every character).
+
+    A match can only begin where ``^`` matches (the start, or after a newline) and may end at one (``\\s?``
+    can take a newline), so the next try is the first line start at or after the match's end, as `findall` does.
+    """
+    if text.count("\n") * _LINE_TRY > len(text):
+        return _OPTION.findall(text)
+    options = []
+    start = 0
+    while True:
+        match = _OPTION.match(text, start)
+        if match is None:
+            start = text.find("\n", start) + 1
+        else:
+            options.append(match.group(1))
+            end = match.end()
+            start = end if text[end - 1] == "\n" else text.find("\n", end) + 1
+        if start == 0:  # no newline left
+            return options
+
+
 def _tokens(lowered: str, shape: str | None) -> list[str]:
     """`_TOKEN.findall(lowered)`, by `str.translate` and `str.split` when that gives the same list.
 
@@ -222,12 +245,14 @@ def _ngram_counts(tokens: list[str], token_counts: Mapping[str, int], salt: int,
         return Counter(keys)
     # Modulo a power of two commutes with xor, so each token's two bucket terms are computed once, not per bigram;
     # unigrams are counted per distinct token.
-    lows = {token: (zlib.crc32(token.encode()) ^ salt) % buckets for token in token_counts}
-    lefts = {token: (low * _MIX) % buckets for token, low in lows.items()}
+    lows: dict[str, int] = {}  # token -> its unigram bucket
+    lefts: dict[str, int] = {}  # token -> its share of the bucket of a bigram it starts
     unigrams: dict[int, int] = {}
     for token, count in token_counts.items():
-        key = lows[token]
-        unigrams[key] = unigrams.get(key, 0) + count
+        low = (zlib.crc32(token.encode()) ^ salt) % buckets
+        lows[token] = low
+        lefts[token] = (low * _MIX) % buckets
+        unigrams[low] = unigrams.get(low, 0) + count
     counts = Counter(unigrams)
     if len(tokens) > 1:  # itemgetter looks the tokens up in one C call (it returns a tuple for 2+ items)
         get = operator.itemgetter(*tokens)

@@ -105,10 +105,20 @@ def test_fast_text_helpers_match_their_regex_definitions(text):
     lowered = text.lower()
     shape = (" " + text).translate(learned._SHAPE) if text.isascii() else None
     words = text.split()
+    assert learned._options(text) == learned._OPTION.findall(text)
     assert learned._tokens(lowered, shape) == learned._TOKEN.findall(lowered)
     assert learned._negations(text, lowered) == len(learned._NEGATION.findall(text))
     assert learned._sentences(text, shape) == len(learned._SENTENCE.findall(text))
     assert learned._word_stats(text) == (len(words), sum(w[0].isupper() for w in words), sum(map(len, words)))
+
+
+def test_options_tried_at_line_starts_match_findall(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(learned, "_LINE_TRY", 0)  # always take the line-start path
+    rng = random.Random(1)
+    parts = ["A.", "b)", "(C)", "(d.", " ", "\n", "\n\n", "x", "foo bar", "\t", "J)", "K.", "A.\n", "  A) \n"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 12)))
+        assert learned._options(text) == learned._OPTION.findall(text), text
 
 
 @pytest.mark.parametrize("buckets", [1 << 14, 1000, 16])
