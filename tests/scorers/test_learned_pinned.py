@@ -117,6 +117,18 @@ def test_fast_text_helpers_match_their_regex_definitions(text: str) -> None:
         assert shape is None or any(pair in shape for pair in ("a0", "0a"))
 
 
+def test_negations_counted_from_tokens_match_the_regex() -> None:
+    rng = random.Random(2)
+    words = ["not", "NOT", "Never", "least", "false", "Except", "incorrect", "notice", "cannot", "nothing", "42", "x"]
+    seps = [" ", ", ", ". ", "\n", "-", "'", "(", ")", "", "  ", "!"]
+    for _ in range(5_000):
+        text = "".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(0, 12)))
+        tokens = learned._TOKEN.findall(text.lower())
+        shape = (" " + text).translate(learned._SHAPE)
+        if not learned._MIXED_RUN.search(shape):  # "42" next to a word makes a mixed run: the regex path
+            assert learned._negations(text, Counter(tokens)) == len(learned._NEGATION.findall(text)), text
+
+
 def test_options_tried_at_line_starts_match_findall(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(learned, "_LINE_TRY", 0)  # always take the line-start path
     rng = random.Random(1)
