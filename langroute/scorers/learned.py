@@ -269,7 +269,7 @@ def _word_stats(text: str) -> tuple[int, int, int]:
 
 
 def _sentences(question: str, shape: str | None) -> int:
-    """`len(_SENTENCE.findall(question))`; `shape` is the `_SHAPE` copy of `question`, or `None`."""
+    """`len(_SENTENCE.findall(question))`; `shape` is ``(" " + question).translate(_SHAPE)``, or `None`."""
     if shape is None:
         return len(_SENTENCE.findall(question))
     return shape.count(". ") + shape.endswith(".")
