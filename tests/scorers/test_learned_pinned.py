@@ -9,12 +9,13 @@ from __future__ import annotations
 import itertools
 import random
 import string
+import zlib
 from collections import Counter
 
 import pytest
 
 from langroute import LearnedScorer
-from langroute.scorers import learned
+from langroute.scorers import _learned_features as features
 
 MMLU = (
     "Which of the following is NOT a characteristic of a monopolistically competitive market?\n"
@@ -102,17 +103,17 @@ def _fuzz_texts(count: int) -> list[str]:
 
 @pytest.mark.parametrize("text", _fuzz_texts(400))
 def test_fast_text_helpers_match_their_regex_definitions(text: str) -> None:
-    shape = (" " + text).translate(learned._SHAPE) if text.isascii() else None
+    shape = (" " + text).translate(features._SHAPE) if text.isascii() else None
     words = text.split()
-    assert learned._options(text) == learned._OPTION.findall(text)
-    assert learned._negations(text) == len(learned._NEGATION.findall(text))
-    assert learned._sentences(text, shape) == len(learned._SENTENCE.findall(text))
-    assert learned._word_stats(text) == (len(words), sum(w[0].isupper() for w in words), sum(map(len, words)))
-    if shape is not None and not learned._MIXED_RUN.search(shape):  # the runs of [a-z0-9] are the tokens
-        tokens = text.lower().translate(learned._NOT_ALNUM).split()
-        assert tokens == learned._TOKEN.findall(text.lower())
+    assert features._options(text) == features._OPTION.findall(text)
+    assert features._negations(text) == len(features._NEGATION.findall(text))
+    assert features._sentences(text, shape) == len(features._SENTENCE.findall(text))
+    assert features._word_stats(text) == (len(words), sum(w[0].isupper() for w in words), sum(map(len, words)))
+    if shape is not None and not features._MIXED_RUN.search(shape):  # the runs of [a-z0-9] are the tokens
+        tokens = text.lower().translate(features._NOT_ALNUM).split()
+        assert tokens == features._TOKEN.findall(text.lower())
         if "_" not in text:
-            assert learned._negations(text, Counter(tokens)) == len(learned._NEGATION.findall(text))
+            assert features._negations(text, Counter(tokens)) == len(features._NEGATION.findall(text))
     else:
         assert shape is None or any(pair in shape for pair in ("a0", "0a"))
 
@@ -123,28 +124,28 @@ def test_negations_counted_from_tokens_match_the_regex() -> None:
     seps = [" ", ", ", ". ", "\n", "-", "'", "(", ")", "", "  ", "!"]
     for _ in range(5_000):
         text = "".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(0, 12)))
-        tokens = learned._TOKEN.findall(text.lower())
-        shape = (" " + text).translate(learned._SHAPE)
-        if not learned._MIXED_RUN.search(shape):  # "42" next to a word makes a mixed run: the regex path
-            assert learned._negations(text, Counter(tokens)) == len(learned._NEGATION.findall(text)), text
+        tokens = features._TOKEN.findall(text.lower())
+        shape = (" " + text).translate(features._SHAPE)
+        if not features._MIXED_RUN.search(shape):  # "42" next to a word makes a mixed run: the regex path
+            assert features._negations(text, Counter(tokens)) == len(features._NEGATION.findall(text)), text
 
 
 def test_options_tried_at_line_starts_match_findall(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(learned, "_LINE_TRY", 0)  # always take the line-start path
+    monkeypatch.setattr(features, "_LINE_TRY", 0)  # always take the line-start path
     rng = random.Random(1)
     parts = ["A.", "b)", "(C)", "(d.", " ", "\n", "\n\n", "x", "foo bar", "\t", "J)", "K.", "A.\n", "  A) \n"]
     for _ in range(20_000):
         text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 12)))
-        assert learned._options(text) == learned._OPTION.findall(text), text
+        assert features._options(text) == features._OPTION.findall(text), text
 
 
 @pytest.mark.parametrize("buckets", [1 << 14, 1000, 16])
 def test_ngram_counts_match_the_plain_definition(buckets):
     for text in _fuzz_texts(100):
-        tokens = learned._TOKEN.findall(text.lower())
-        for salt in (0, learned._CHOICE_SALT):
-            hashes = [learned.zlib.crc32(t.encode()) ^ salt for t in tokens]
+        tokens = features._TOKEN.findall(text.lower())
+        for salt in (0, features._CHOICE_SALT):
+            hashes = [zlib.crc32(t.encode()) ^ salt for t in tokens]
             keys = [h % buckets for h in hashes]
-            keys += [((a * learned._MIX) ^ b) % buckets for a, b in itertools.pairwise(hashes)]
-            counts = learned._ngram_counts(tokens, Counter(tokens), salt, buckets)
+            keys += [((a * features._MIX) ^ b) % buckets for a, b in itertools.pairwise(hashes)]
+            counts = features._ngram_counts(tokens, Counter(tokens), salt, buckets)
             assert list(counts.items()) == list(Counter(keys).items())  # same counts, same order
