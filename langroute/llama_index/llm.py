@@ -357,7 +357,8 @@ class RouterLLM(FunctionCallingLLM):
         For a stream the first chunk is pulled here, so a candidate that fails before it is replaced; the
         result is then ``(first_chunk_or__END, rest)``.
         """
-        attempts = self._router.attempts(self._router.decide(conversation, route=route))
+        router = self._router  # one read: a private attribute goes through pydantic's __getattr__ (~2 us)
+        attempts = router.attempts(router.decide(conversation, route=route))
         for decision in attempts:
             _report(decision)
             try:
@@ -380,7 +381,8 @@ class RouterLLM(FunctionCallingLLM):
         stream: bool = False,
     ) -> tuple[RoutingDecision, Any]:
         """Async `_delegate`: awaits the scorer and the candidate's coroutine."""
-        attempts = self._router.attempts(await self._router.adecide(conversation, route=route))
+        router = self._router  # one read, as in _delegate
+        attempts = router.attempts(await router.adecide(conversation, route=route))
         for decision in attempts:
             _report(decision)
             try:

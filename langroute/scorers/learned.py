@@ -28,10 +28,8 @@ import itertools
 import json
 import logging
 import math
+import operator
 import os
-import re
-import zlib
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -39,6 +37,7 @@ from typing import Any, Final
 from langroute._atomic import write_atomically
 from langroute.conversation import Conversation, MessagesInput, as_conversation
 from langroute.errors import ConfigError, InputError
+from langroute.scorers._learned_features import DENSE_FEATURES, extract_counts, extract_features
 from langroute.scorers.base import Score, Scorer
 
 __all__ = [
@@ -59,121 +58,7 @@ FORMAT_VERSION: Final = 1
 PRETRAINED_PATH: Final = Path(__file__).parent / "weights" / "learned-v1.json"
 """The model `LearnedScorer.pretrained` loads."""
 
-_WINDOW: Final = 4096  # characters read from each end of the newest user turn (bounded cost on 1 MB input)
-_TOKEN: Final = re.compile(r"[a-z]+|\d+")
-_OPTION: Final = re.compile(r"^\s*\(?[A-Ja-j][.)]\s?(.*)$", re.MULTILINE)
-_SENTENCE: Final = re.compile(r"[.!?](?:\s|$)")
-_SYMBOLS: Final = "%$=+*/^<>{}[]();_\\|"
-_DIGITS: Final = str.maketrans("", "", "0123456789")
 _SPREAD: Final = 1.7  # sigmoid(1.7 x) ~ the normal CDF: a score ~ the share of training prompts rated lower
-_MIX: Final = 0x9E3779B1  # combines two token hashes into a bigram hash
-_CHOICE_SALT: Final = 0x5BD1E995  # moves the n-grams of multiple-choice prompts to other buckets
-_KEYWORDS: Final[dict[str, str]] = {
-    "code": "def class function return import const let var async await lambda struct impl fn public private void "
-    "select join sql regex api endpoint bug traceback exception compile refactor python javascript typescript "
-    "java rust golang kubernetes docker code script query database thread",
-    "math": "theorem lemma integral derivative differentiate equation matrix matrices probability polynomial "
-    "logarithm modulo prime induction converge converges optimization optimisation complexity asymptotic calculus "
-    "algebra statistic statistics variance gradient vector prove proof sqrt percent ratio average total",
-    "reasoning": "why explain analyze analyse analysis compare contrast evaluate justify derive design architecture "
-    "strategy plan debug diagnose implement critique review reason assess rigorous formal formally tradeoffs",
-    "steps": "first then next finally afterwards subsequently lastly second third step steps",
-    "constraints": "must should shall ensure exactly only never always require requires required requirements "
-    "constraint constraints limit format json schema deadline budget without",
-    "simple": "hi hello hey thanks thank ok okay bye translate define spell synonym capital joke",
-    "first_person": "i me my",
-    "negation": "not except false incorrect least never",
-}
-_NEGATION: Final = re.compile(r"\b(?:not|except|false|incorrect|least|never)\b", re.IGNORECASE)
-_FAMILY: Final[dict[str, int]] = {
-    word: index for index, words in enumerate(_KEYWORDS.values()) for word in words.split()
-}
-_FIRST_PERSON: Final = list(_KEYWORDS).index("first_person")
-_BASE_FEATURES: Final[tuple[str, ...]] = (
-    *(f"words_{family}" for family in _KEYWORDS),
-    "log_chars",
-    "log_question_chars",
-    "log_option_chars",
-    "options",
-    "log_digits",
-    "log_numbers",
-    "log_tokens",
-    "newlines",
-    "sentences",
-    "questions",
-    "capitalised",
-    "first_person_share",
-    "question_negations",
-    "symbols",
-    "word_length",
-    "turns",
-    "attachments",
-    "tools",
-)
-DENSE_FEATURES: Final[tuple[str, ...]] = (*_BASE_FEATURES, *(f"choice_{n}" for n in _BASE_FEATURES), "choice")
-"""Names of the dense features, in the order of the model's dense weights. Each base feature appears twice:
-as is, and multiplied by ``choice`` (1 when the prompt lists lettered answer options), so multiple-choice
-questions and free-form requests get their own weights."""
-
-
-def _window(text: str) -> str:
-    return text if len(text) <= 2 * _WINDOW else text[:_WINDOW] + "\n" + text[-_WINDOW:]
-
-
-def extract_features(conversation: Conversation, buckets: int) -> tuple[list[float], dict[int, float]]:
-    """The features of `conversation`: dense values (in `DENSE_FEATURES` order) and hashed n-grams.
-
-    The n-grams are the word unigrams and bigrams of the newest user turn (lower-cased, CRC-32 hashed into
-    `buckets`, multiple-choice prompts salted apart from free-form ones), as L2-normalised counts. Only the
-    first and last 4 KB of that turn are read.
-    """
-    text = _window(conversation.last_user_text)
-    options = _OPTION.findall(text)
-    choice = 1.0 if len(options) >= 2 else 0.0
-    salt = _CHOICE_SALT if choice else 0  # multiple-choice and free-form prompts get separate n-gram weights
-    tokens = _TOKEN.findall(text.lower())
-    token_counts = Counter(tokens)
-    families = [0] * len(_KEYWORDS)
-    numbers = 0
-    for token, count in token_counts.items():
-        family = _FAMILY.get(token)
-        if family is not None:
-            families[family] += count
-        elif token.isdigit():
-            numbers += count
-    hashes = {token: zlib.crc32(token.encode()) ^ salt for token in token_counts}
-    codes = [hashes[token] for token in tokens]
-    keys = [code % buckets for code in codes]
-    keys += [((a * _MIX) ^ b) % buckets for a, b in itertools.pairwise(codes)]
-    counts = Counter(keys)
-    norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
-    sparse = {k: v / norm for k, v in counts.items()}
-
-    question = _OPTION.split(text, maxsplit=1)[0] if options else text
-    words = text.split()
-    n_words = max(1, len(words))
-    base = [
-        *(math.log1p(count) for count in families),
-        math.log1p(conversation.char_count),
-        math.log1p(len(question)),
-        math.log1p(sum(map(len, options)) / len(options)) if options else 0.0,
-        min(len(options), 10) / 4,
-        math.log1p(len(text) - len(text.translate(_DIGITS))),
-        math.log1p(numbers),
-        math.log1p(len(tokens)),
-        min(text.count("\n"), 100) / 10,
-        min(len(_SENTENCE.findall(question)), 50) / 5,
-        min(question.count("?"), 10) / 2,
-        sum(w[0].isupper() for w in words) / n_words,
-        10 * families[_FIRST_PERSON] / n_words,
-        min(len(_NEGATION.findall(question)), 10) / 2,
-        min(sum(map(text.count, _SYMBOLS)), 200) / 20,
-        sum(map(len, words)) / n_words / 5,
-        min(sum(turn.role == "user" for turn in conversation.turns), 10) / 5,
-        min(conversation.non_text_parts, 4) / 2,
-        1.0 if conversation.has_tools else 0.0,
-    ]
-    return [*base, *(x * choice for x in base), choice], sparse
 
 
 def _sigmoid(z: float) -> float:
@@ -234,18 +119,27 @@ class LearnedScorer(Scorer):
         raw, sparse = extract_features(conversation, self.buckets)
         return raw, [(x - m) / s for x, m, s in zip(raw, self.mean, self.scale, strict=True)], sparse
 
+    def _dense_terms(self, dense: Sequence[float]) -> list[float]:
+        return [w * x for w, x in zip(self.dense_weights, dense, strict=True)]
+
+    def _ngram_logit(self, sparse: Mapping[int, float]) -> float:
+        return sum(map(operator.mul, map(self.ngram_weights.__getitem__, sparse), sparse.values()))
+
     def _logit(self, dense: Sequence[float], sparse: Mapping[int, float]) -> float:
-        weights = self.ngram_weights
-        z = self.bias + sum(w * x for w, x in zip(self.dense_weights, dense, strict=True))
-        return z + sum(weights[k] * v for k, v in sparse.items())
+        return self.bias + sum(self._dense_terms(dense)) + self._ngram_logit(sparse)
 
     def rate(self, conversation: Conversation) -> Score:
         """Score `conversation`; the reason lists the features present that pushed the score most."""
-        raw, dense, sparse = self._features(conversation)
-        value = _sigmoid(_SPREAD * (self._logit(dense, sparse) - self.center) / self.spread)
-        terms = zip(DENSE_FEATURES, self.dense_weights, dense, raw, strict=True)
-        contributions = sorted(((name, w * x) for name, w, x, r in terms if r), key=lambda kv: -abs(kv[1]))
-        ngrams = sum(self.ngram_weights[k] * v for k, v in sparse.items())
+        raw, counts, norm = extract_counts(conversation, self.buckets)
+        terms = [  # weight * standardised feature, as _logit computes them
+            w * ((x - m) / s) for w, x, m, s in zip(self.dense_weights, raw, self.mean, self.scale, strict=True)
+        ]
+        # _ngram_logit(extract_features(...)[1]) without building that dict: the same products, in the same order
+        scaled = map(operator.truediv, counts.values(), itertools.repeat(norm))
+        ngrams = sum(map(operator.mul, map(self.ngram_weights.__getitem__, counts), scaled))
+        value = _sigmoid(_SPREAD * (self.bias + sum(terms) + ngrams - self.center) / self.spread)
+        present = [(name, c) for name, c, r in zip(DENSE_FEATURES, terms, raw, strict=True) if r]
+        contributions = sorted(present, key=lambda kv: -abs(kv[1]))
         reason = ", ".join(f"{name}{c:+.2f}" for name, c in contributions[:3])
         return Score(value, f"{reason}, ngrams{ngrams:+.2f}")
 
