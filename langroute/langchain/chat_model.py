@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, cast
 from uuid import UUID
 
 from langchain_core.callbacks import (
@@ -40,16 +39,6 @@ DECISION_EVENT: Final = "langroute_decision"
 """Name of the LangChain custom event that carries each routing decision (its data is the decision dict)."""
 
 _TOOL_OPTIONS: Final = "langroute_tool_options"  # bound kwarg holding bind_tools options for the candidate
-
-
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def _with_signature(method: _Method) -> _Method:
-    """Precompute `method`'s signature: LangChain inspects `_generate` on every call (does it take `run_manager`?),
-    and `inspect.signature` returns a precomputed ``__signature__`` instead of rebuilding it (about 15 us)."""
-    method.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
-    return method
 
 
 class RouterChatModel(BaseChatModel):
@@ -278,7 +267,6 @@ class RouterChatModel(BaseChatModel):
         await run_manager.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
         return message
 
-    @_with_signature
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -291,7 +279,6 @@ class RouterChatModel(BaseChatModel):
         message = self._invoke_routed(messages, call, decision, run_manager)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    @_with_signature
     async def _agenerate(
         self,
         messages: list[BaseMessage],
