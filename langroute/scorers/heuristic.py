@@ -49,7 +49,7 @@ DEFAULT_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
 )
 """Default feature weights; ``bias`` is the intercept. `HeuristicScorer(weights=...)` overrides any of them."""
 
-_WINDOW: Final = 3072  # characters read from each end of the newest user turn
+_WINDOW: Final = 1024  # characters read from each end of the newest user turn
 _LEN_LOW: Final = 24.0  # characters at which the length feature starts to rise ...
 _LEN_HIGH: Final = 6000.0  # ... and where it saturates (log scale)
 _LOG_LEN_SPAN: Final = math.log(_LEN_HIGH / _LEN_LOW)
@@ -213,8 +213,9 @@ def _signals(text: str, *, lookups: bool) -> list[int]:
 class HeuristicScorer(Scorer):
     """Rate complexity from length, code, math, reasoning and multi-step markers, constraints, and turns.
 
-    Pure Python, deterministic, no network. Cost is bounded: only the first and last 3 KB of the newest user
-    turn are scanned, so a 1 MB prompt costs about as much as a 6 KB one.
+    Pure Python, deterministic, no network. Cost is bounded: only the first and last 1 KB of the newest user
+    turn are scanned (the length feature counts every character), so a 1 MB prompt costs about as much as a
+    2 KB one. Instructions sit at the start or the end of long pastes; the middle of a 1 MB log adds little.
 
     Args:
         weights: overrides for `DEFAULT_WEIGHTS` (feature name -> weight; ``bias`` is the intercept).

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from langroute import ConfigError, HeuristicScorer
+from langroute import ConfigError, HeuristicScorer, as_conversation
 
 DESIGN_TASK = (
     "Design a distributed rate limiter for a multi-region API. First, explain the trade-offs between a token "
@@ -85,3 +85,15 @@ def test_the_short_cut_for_one_short_word_gives_what_the_full_scan_gives(word):
 def test_extreme_weights_give_a_score_in_range_instead_of_an_overflow():
     assert HeuristicScorer(weights={"bias": -1e6}).score("hi there, what is this?") == 0.0
     assert HeuristicScorer(weights={"bias": 1e6}).score("hi there, what is this?") == 1.0
+
+
+def test_only_the_head_and_tail_of_a_long_turn_are_read_but_length_counts_everything():
+    scorer = HeuristicScorer()
+    filler = "lorem ipsum " * 2_000
+    middle = scorer.features(as_conversation(filler + " Prove the theorem. " + filler))
+    head = scorer.features(as_conversation("Prove the theorem. " + filler + filler))
+    tail = scorer.features(as_conversation(filler + filler + " Prove the theorem."))
+    assert middle["math"] == 0.0
+    assert head["math"] == 1.0
+    assert tail["math"] == 1.0
+    assert middle["length"] == head["length"] == 1.0
