@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 DECISION_EVENT: Final = "langroute_decision"
 """Name of the LangChain custom event that carries each routing decision (its data is the decision dict)."""
 
+_ROUTING_FIELDS: Final = frozenset({"models", "scorer", "thresholds", "fallbacks"})
 _TOOL_OPTIONS: Final = "langroute_tool_options"  # bound kwarg holding bind_tools options for the candidate
 
 
@@ -126,6 +127,14 @@ class RouterChatModel(BaseChatModel):
         private attribute goes through `BaseModel.__getattr__` (about 2 us a read).
         """
         return Router(list(self.models), scorer=self.scorer, thresholds=self.thresholds, fallbacks=self.fallbacks)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the model; a copy whose routing fields change gets its own (validated) router."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update and not _ROUTING_FIELDS.isdisjoint(update):
+            copy.__dict__.pop("router", None)
+            copy.router  # noqa: B018 - build it now, so a bad value fails here
+        return copy
 
     def decide(self, input: LanguageModelInput, *, route: str | None = None) -> RoutingDecision:
         """The decision the router would make for `input`, without calling any model."""

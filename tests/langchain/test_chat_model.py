@@ -298,3 +298,13 @@ async def test_legacy_generate_path_routes_too():
     assert result.generations[0][0].message.response_metadata["langroute"]["model"] == "large"
     aresult = await router.agenerate([[HumanMessage("hi")]])
     assert aresult.generations[0][0].message.content == "large says hi"
+
+
+def test_model_copy_with_new_thresholds_routes_by_them():
+    router = RouterChatModel(models=two_models(), scorer=fixed(0.6))
+    assert router.invoke("hi").response_metadata["langroute"]["model"] == "large"
+    stricter = router.model_copy(update={"thresholds": [0.8]})
+    assert stricter.invoke("hi").response_metadata["langroute"]["model"] == "small"
+    assert router.router.policy.thresholds == (0.5,)
+    with pytest.raises(ValueError, match="thresholds"):
+        router.model_copy(update={"thresholds": [0.2, 0.4]})
