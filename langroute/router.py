@@ -61,14 +61,14 @@ class Router:
     def decide(self, messages: MessagesInput, *, route: str | None = None) -> RoutingDecision:
         """Choose the candidate for `messages`; `route` forces one by name (nothing is scored)."""
         if route is not None:
-            return self.policy.force(route, scorer=self.scorer.name)
+            return self._decided(self.policy.force(route, scorer=self.scorer.name))
         score = check_score(self.scorer.rate(as_conversation(messages)), self.scorer.name)
         return self._decided(self.policy.decide(score, scorer=self.scorer.name))
 
     async def adecide(self, messages: MessagesInput, *, route: str | None = None) -> RoutingDecision:
         """Async `decide` (awaits the scorer's `arate`)."""
         if route is not None:
-            return self.policy.force(route, scorer=self.scorer.name)
+            return self._decided(self.policy.force(route, scorer=self.scorer.name))
         score = check_score(await self.scorer.arate(as_conversation(messages)), self.scorer.name)
         return self._decided(self.policy.decide(score, scorer=self.scorer.name))
 
@@ -99,7 +99,7 @@ class Router:
 
     @staticmethod
     def _decided(decision: RoutingDecision) -> RoutingDecision:
-        logger.debug("routed to %s (score=%.3f, scorer=%s)", decision.model, decision.score, decision.scorer)
+        logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
         return decision
 
     def __repr__(self) -> str:

@@ -175,3 +175,16 @@ def test_tool_calls_and_reasoning_parts_are_not_counted_as_attachments():
     )
     assert conv.non_text_parts == 1
     assert conv.has_images is True
+
+
+def test_each_decision_is_logged_once_at_debug_forced_ones_too(caplog):
+    router = Router(["a", "b"], scorer=CallableScorer(lambda conv: 0.7))
+    with caplog.at_level("DEBUG", logger="langroute"):
+        router.decide("secret prompt text")
+        router.decide("x", route="a")
+    lines = [r.getMessage() for r in caplog.records if r.name == "langroute.router"]
+    assert lines == [
+        "routed to b (score=0.7, scorer=CallableScorer)",
+        "routed to a (score=None, scorer=CallableScorer)",
+    ]
+    assert not any("secret" in r.getMessage() for r in caplog.records)  # prompt text is never logged

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,7 +32,6 @@ from langroute.scorers.base import Scorer
 
 __all__ = ["DECISION_EVENT", "RouterChatModel"]
 
-logger = logging.getLogger(__name__)
 
 DECISION_EVENT: Final = "langroute_decision"
 """Name of the LangChain custom event that carries each routing decision (its data is the decision dict)."""
@@ -231,9 +229,7 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AIMessage:
         """Route `input` and return the chosen candidate's answer, with ``response_metadata["langroute"]``."""
-        config = ensure_config(config)
-        messages = self._convert_input(input).to_messages()
-        call = self._call(messages, stop, kwargs)
+        config, messages, call = self._prepare(input, config, stop, kwargs)
         decision = self.router.decide(call.conversation, route=call.route)
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
@@ -258,9 +254,7 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AIMessage:
         """Async `invoke`."""
-        config = ensure_config(config)
-        messages = self._convert_input(input).to_messages()
-        call = self._call(messages, stop, kwargs)
+        config, messages, call = self._prepare(input, config, stop, kwargs)
         decision = await self.router.adecide(call.conversation, route=call.route)
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
@@ -350,9 +344,7 @@ class RouterChatModel(BaseChatModel):
         if not self._streams(kwargs):
             yield cast(AIMessageChunk, self.invoke(input, config, stop=stop, **kwargs))
             return
-        config = ensure_config(config)
-        messages = self._convert_input(input).to_messages()
-        call = self._call(messages, stop, kwargs)
+        config, messages, call = self._prepare(input, config, stop, kwargs)
         decision = self.router.decide(call.conversation, route=call.route)
         token_run_id = config.pop("run_id", None)
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
@@ -383,9 +375,7 @@ class RouterChatModel(BaseChatModel):
         if not self._streams(kwargs):
             yield cast(AIMessageChunk, await self.ainvoke(input, config, stop=stop, **kwargs))
             return
-        config = ensure_config(config)
-        messages = self._convert_input(input).to_messages()
-        call = self._call(messages, stop, kwargs)
+        config, messages, call = self._prepare(input, config, stop, kwargs)
         decision = await self.router.adecide(call.conversation, route=call.route)
         token_run_id = config.pop("run_id", None)
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
@@ -484,6 +474,13 @@ class RouterChatModel(BaseChatModel):
         }
         return manager_args, start_args
 
+    def _prepare(
+        self, input: LanguageModelInput, config: RunnableConfig | None, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> tuple[RunnableConfig, list[BaseMessage], _Call]:
+        """The config, the input as messages, and the call's arguments split for router and candidate."""
+        messages = self._convert_input(input).to_messages()
+        return ensure_config(config), messages, self._call(messages, stop, kwargs)
+
     def _call(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Call:
         kwargs = dict(kwargs)
         route = kwargs.pop("route", None)
@@ -548,14 +545,12 @@ def _event_manager(run_manager: Any, manager_cls: type[Any]) -> Any:
 
 
 def _report(decision: RoutingDecision, run_manager: CallbackManagerForLLMRun | None) -> None:
-    logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
     if run_manager is not None and run_manager.handlers:  # no handler, no one to tell
         manager = _event_manager(run_manager, CallbackManager)
         manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
 
 
 async def _areport(decision: RoutingDecision, run_manager: AsyncCallbackManagerForLLMRun | None) -> None:
-    logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
     if run_manager is not None and run_manager.handlers:
         manager = _event_manager(run_manager, AsyncCallbackManager)
         await manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
