@@ -20,9 +20,11 @@ from langroute.conversation import Conversation, Turn, as_conversation
 from langroute.decision import RoutingDecision
 from langroute.errors import (
     AllCandidatesFailedError,
+    CandidateTimeoutError,
     ConfigError,
     InputError,
     LangrouteError,
+    NoCapableCandidateError,
     ScoreError,
 )
 from langroute.policy import RoutingPolicy
@@ -44,6 +46,7 @@ __version__ = "0.2.0"
 __all__ = [
     "AllCandidatesFailedError",
     "CallableScorer",
+    "CandidateTimeoutError",
     "ConfigError",
     "Conversation",
     "EmbeddingScorer",
@@ -52,6 +55,7 @@ __all__ = [
     "LLMScorer",
     "LangrouteError",
     "LearnedScorer",
+    "NoCapableCandidateError",
     "Router",
     "RouterChatModel",
     "RouterLLM",

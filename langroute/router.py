@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from langroute.conversation import MessagesInput, as_conversation
 from langroute.decision import RoutingDecision
-from langroute.errors import AllCandidatesFailedError
+from langroute.errors import all_candidates_failed
 from langroute.policy import RoutingPolicy
 from langroute.scorers.base import Scorer, check_score
 
@@ -76,15 +76,19 @@ class Router:
         """The next decision after ``decision.model`` raised ``errors[decision.model]``.
 
         Raises:
-            BaseException: the candidate's own error, when the route was forced or fallbacks are off.
-            AllCandidatesFailedError: no candidate is left; it lists every candidate's error.
+            BaseException: the candidate's own error (the same object), when the route was forced, fallbacks are
+                off, or no other candidate was tried.
+            AllCandidatesFailedError: two or more candidates were tried and all failed; it lists every error and
+                is also an instance of the error class they share (see `all_candidates_failed`).
         """
         error = errors[decision.model]
         if decision.forced or not self.fallbacks:
             raise error
         following = self.policy.next_fallback(decision, errors)
         if following is None:
-            raise AllCandidatesFailedError(errors) from error
+            if len(errors) == 1:
+                raise error
+            raise all_candidates_failed(errors) from error
         logger.warning(
             "candidate %s failed (%s); falling back to %s",
             decision.model,

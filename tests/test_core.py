@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from langroute import (
@@ -14,6 +16,7 @@ from langroute import (
     Score,
     as_conversation,
 )
+from langroute.errors import all_candidates_failed
 
 
 def test_conversation_reads_str_pairs_dicts_and_parts():
@@ -140,6 +143,55 @@ def test_all_candidates_failing_lists_every_error():
     assert list(info.value.errors) == ["a", "b"]
     assert "a: RuntimeError: a down" in str(info.value)
     assert "b: RuntimeError: b down" in str(info.value)
+
+
+def test_all_failed_error_is_also_the_class_the_errors_share():
+    class ProviderError(Exception):
+        pass
+
+    class RateLimitError(ProviderError):
+        def __init__(self, message: str, *, status_code: int) -> None:
+            super().__init__(message)
+            self.status_code = status_code
+
+    router = Router(["a", "b"], scorer=CallableScorer(lambda conv: 0.0))
+    attempts = router.attempts(router.decide("x"))
+    first, last = RateLimitError("a slow", status_code=429), RateLimitError("b slow", status_code=503)
+    next(attempts)
+    attempts.failed(first)
+    next(attempts)
+    attempts.failed(last)
+    with pytest.raises(RateLimitError) as info:
+        next(attempts)
+    error = info.value
+    assert isinstance(error, AllCandidatesFailedError)
+    assert error.errors == {"a": first, "b": last}
+    assert error.status_code == 503  # the last error's attributes
+    assert error.__cause__ is last
+    assert type(error).__name__ == "AllCandidatesFailedError[RateLimitError]"
+
+
+def test_all_failed_error_shares_the_nearest_common_base():
+    mixed = all_candidates_failed({"a": TimeoutError("t"), "b": ConnectionResetError("c")})
+    assert isinstance(mixed, OSError)
+    assert not isinstance(mixed, (TimeoutError, ConnectionError))
+    unrelated = all_candidates_failed({"a": KeyError("k"), "b": ValueError("v")})
+    assert isinstance(unrelated, RuntimeError)  # nothing in common: the historical base
+    assert not isinstance(unrelated, (KeyError, ValueError))
+    restored = pickle.loads(pickle.dumps(mixed))
+    assert type(restored) is type(mixed)
+    assert list(restored.errors) == ["a", "b"]
+
+
+def test_one_failed_candidate_raises_its_own_error_object():
+    router = Router(["a"])
+    attempts = router.attempts(router.decide("x"))
+    next(attempts)
+    error = ConnectionError("down")
+    attempts.failed(error)
+    with pytest.raises(ConnectionError) as info:
+        next(attempts)
+    assert info.value is error
 
 
 def test_forced_route_and_disabled_fallbacks_reraise_the_candidate_error():

@@ -12,6 +12,7 @@ import langroute
 EXPECTED_ALL = [
     "AllCandidatesFailedError",
     "CallableScorer",
+    "CandidateTimeoutError",
     "ConfigError",
     "Conversation",
     "EmbeddingScorer",
@@ -20,6 +21,7 @@ EXPECTED_ALL = [
     "LLMScorer",
     "LangrouteError",
     "LearnedScorer",
+    "NoCapableCandidateError",
     "Router",
     "RouterChatModel",
     "RouterLLM",
