@@ -14,8 +14,8 @@ router.decide("hi", route="large").to_dict()["forced"]  # True
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeAlias, TypeVar
 
 from langroute.conversation import MessagesInput, as_conversation
 from langroute.decision import RoutingDecision
@@ -23,9 +23,12 @@ from langroute.errors import all_candidates_failed
 from langroute.policy import RoutingPolicy
 from langroute.scorers.base import Scorer, check_score
 
-__all__ = ["Attempts", "Router", "check_models", "check_scorer", "default_scorer"]
+__all__ = ["Attempts", "FallbackOn", "Router", "check_fallback_on", "check_models", "check_scorer", "default_scorer"]
 
 T = TypeVar("T")
+
+FallbackOn: TypeAlias = "tuple[type[BaseException], ...] | Callable[[BaseException], bool]"
+"""Which errors let the router fall back: exception classes, or a predicate."""
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +41,16 @@ class Router:
         scorer: how hard a conversation is; defaults to `HeuristicScorer()`.
         thresholds: ascending cut-offs in [0, 1], one fewer than candidates; ``None`` spaces them evenly.
         fallbacks: when a candidate raises, try the others (stronger first, then weaker).
+        fallback_on: which errors fall back: a tuple of exception classes or a predicate ``error -> bool``;
+            ``None`` (the default) falls back on any `Exception`. Other errors escape unchanged, e.g. to leave
+            rate limits to a retry middleware around the router: ``fallback_on=lambda e: not is_transient(e)``.
 
     Raises:
         ConfigError: bad candidates or thresholds (see `RoutingPolicy`).
         TypeError: `scorer` is not a `Scorer`.
     """
 
-    __slots__ = ("fallbacks", "policy", "scorer")
+    __slots__ = ("fallback_on", "fallbacks", "policy", "scorer")
 
     def __init__(
         self,
@@ -53,10 +59,14 @@ class Router:
         scorer: Scorer | None = None,
         thresholds: Sequence[float] | None = None,
         fallbacks: bool = True,
+        fallback_on: FallbackOn | None = None,
     ) -> None:
         self.policy = RoutingPolicy(candidates, thresholds)
         self.scorer = default_scorer() if scorer is None else check_scorer(scorer)
+        if not isinstance(fallbacks, bool):
+            raise TypeError(f"fallbacks={fallbacks!r}: expected True or False")
         self.fallbacks = fallbacks
+        self.fallback_on = check_fallback_on(fallback_on)
 
     def decide(self, messages: MessagesInput, *, route: str | None = None) -> RoutingDecision:
         """Choose the candidate for `messages`; `route` forces one by name (nothing is scored)."""
@@ -82,7 +92,7 @@ class Router:
                 is also an instance of the error class they share (see `all_candidates_failed`).
         """
         error = errors[decision.model]
-        if decision.forced or not self.fallbacks:
+        if decision.forced or not self.fallbacks or not self.falls_back_on(error):
             raise error
         following = self.policy.next_fallback(decision, errors)
         if following is None:
@@ -96,6 +106,15 @@ class Router:
             following.model,
         )
         return following
+
+    def falls_back_on(self, error: BaseException) -> bool:
+        """Whether `error` lets the router try another candidate (see ``fallback_on``)."""
+        rule = self.fallback_on
+        if rule is None:
+            return isinstance(error, Exception)
+        if isinstance(rule, tuple):
+            return isinstance(error, rule)
+        return bool(rule(error))
 
     def attempts(self, decision: RoutingDecision) -> Attempts:
         """The decisions to try for one call, starting with `decision` (see `Attempts`)."""
@@ -135,6 +154,23 @@ def check_models(models: object, kind: type[T], description: str) -> dict[str, T
         if not isinstance(model, kind):
             raise TypeError(f"models[{name!r}] is a {type(model).__name__}; expected {description}")
     return dict(models)
+
+
+def check_fallback_on(rule: object) -> FallbackOn | None:
+    """Return `rule` if it is ``None``, a tuple of exception classes or a callable, else raise `TypeError`."""
+    if rule is None or (callable(rule) and not isinstance(rule, type)):
+        return rule  # type: ignore[return-value]
+    classes = (rule,) if isinstance(rule, type) else rule
+    if (
+        isinstance(classes, (tuple, list))
+        and classes
+        and all(isinstance(c, type) and issubclass(c, BaseException) for c in classes)
+    ):
+        return tuple(classes)
+    raise TypeError(
+        f"fallback_on={rule!r}: expected exception classes, e.g. (openai.APIConnectionError,), or a function "
+        "error -> bool"
+    )
 
 
 def check_scorer(scorer: object) -> Scorer:

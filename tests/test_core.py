@@ -240,3 +240,28 @@ def test_each_decision_is_logged_once_at_debug_forced_ones_too(caplog):
         "routed to a (score=None, scorer=CallableScorer)",
     ]
     assert not any("secret" in r.getMessage() for r in caplog.records)  # prompt text is never logged
+
+
+def test_fallback_on_limits_which_errors_fall_back():
+    router = Router(["a", "b"], scorer=CallableScorer(lambda conv: 0.0), fallback_on=(KeyError,))
+    attempts = router.attempts(router.decide("x"))
+    next(attempts)
+    transient = ConnectionError("rate limited: a retry middleware around the router handles it")
+    attempts.failed(transient)
+    with pytest.raises(ConnectionError) as info:
+        next(attempts)
+    assert info.value is transient
+    assert _run(router, set()) == ("a", ["a"])
+    by_rule = Router(["a", "b"], scorer=CallableScorer(lambda conv: 0.0), fallback_on=lambda e: "down" in str(e))
+    assert _run(by_rule, {"a"}) == ("b", ["a", "b"])
+
+
+@pytest.mark.parametrize("rule", ["KeyError", [], 3, (KeyError, "x")])
+def test_fallback_on_rejects_what_is_not_classes_or_a_function(rule):
+    with pytest.raises(TypeError, match=r"fallback_on=.*expected exception classes"):
+        Router(["a", "b"], fallback_on=rule)
+
+
+def test_fallbacks_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"fallbacks='no': expected True or False"):
+        Router(["a", "b"], fallbacks="no")  # type: ignore[arg-type]

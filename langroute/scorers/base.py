@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any
 
 from langroute.conversation import Conversation, MessagesInput, as_conversation
 from langroute.errors import ScoreError
@@ -28,10 +29,15 @@ __all__ = ["Score", "Scorer", "check_score"]
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """A scorer's verdict: `value` in [0, 1] and a short human-readable `reason`."""
+    """A scorer's verdict: `value` in [0, 1], a short human-readable `reason`, and optional `features`.
+
+    `features` is a JSON-ready hashed feature vector that a scorer may attach (no prompt text); a feedback store
+    records it so a learner can adapt the scorer without keeping prompts.
+    """
 
     value: float
     reason: str = ""
+    features: Any = None
 
 
 class Scorer(ABC):
@@ -80,5 +86,5 @@ def check_score(score: object, scorer: str) -> Score:
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise ScoreError(f"{scorer} returned {value!r}; a scorer must return a float in [0, 1]")
     if isinstance(score, Score):
-        return score if type(value) is float else Score(float(value), score.reason)
+        return score if type(value) is float else Score(float(value), score.reason, score.features)
     return Score(float(value))
