@@ -1,0 +1,13 @@
+"""Task classifiers: which kind of request a conversation is, so the router can use that task's ladder.
+
+Built-ins: `RuleClassifier` (patterns, first match wins), `EmbeddingClassifier` (nearest labelled utterances),
+`LLMClassifier` (asks a cheap model), `CallableClassifier` (your function). Write your own by subclassing
+`Classifier`.
+"""
+
+from __future__ import annotations
+
+from langroute.classifiers.base import Classifier, TaskMatch
+from langroute.classifiers.callable import CallableClassifier
+
+__all__ = ["CallableClassifier", "Classifier", "TaskMatch"]
