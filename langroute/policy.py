@@ -24,7 +24,7 @@ import math
 import os
 from bisect import bisect_right
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, Final
@@ -184,8 +184,8 @@ class RoutingPolicy:
         if route in excluded:
             raise NoCapableCandidateError(f"route={route!r} cannot serve this request: {excluded[route]}")
         ladder = self.ladder(task)
-        decision = self._build(route, None, scorer, f"forced route {route!r}", ladder, task, excluded, id)
-        return replace(decision, forced=True, propensity=None)
+        reason = f"forced route {route!r}"
+        return self._build(route, None, scorer, reason, ladder, task, excluded, id, forced=True, propensity=None)
 
     def stick(
         self,
@@ -203,18 +203,17 @@ class RoutingPolicy:
         ladder = self.ladder(task)
         if model not in ladder.names or model in excluded:
             return None
-        decision = self._build(model, score, scorer, f"sticky: {why}", ladder, task, excluded, id)
-        return replace(decision, sticky=True)
+        return self._build(model, score, scorer, f"sticky: {why}", ladder, task, excluded, id, sticky=True)
 
     def explore(self, decision: RoutingDecision, model: str, propensity: float) -> RoutingDecision:
         """`decision` redirected to `model`, drawn at random with probability `propensity` (exploration)."""
         reason = f"{decision.reason}; explored: drew {model} at random (p={propensity:.3f})"
-        return replace(decision, model=model, explored=True, propensity=propensity, reason=reason)
+        return decision._replace(model=model, explored=True, propensity=propensity, reason=reason)
 
     def shadow(self, decision: RoutingDecision, model: str) -> RoutingDecision:
         """`decision` answered by the shadow `model`; the routed candidate is kept as ``would_route``."""
         reason = f"shadow: answered by {model}; routing would choose {decision.model} ({decision.reason})"
-        return replace(decision, model=model, shadow=True, would_route=decision.model, reason=reason)
+        return decision._replace(model=model, shadow=True, would_route=decision.model, reason=reason)
 
     def _build(
         self,
@@ -226,6 +225,7 @@ class RoutingPolicy:
         task: str | None,
         excluded: Mapping[str, str],
         id: str | None,
+        **flags: Any,
     ) -> RoutingDecision:
         return RoutingDecision(
             id=new_decision_id() if id is None else id,
@@ -237,7 +237,8 @@ class RoutingPolicy:
             ladder=ladder.names,
             thresholds=ladder.thresholds,
             task=task,
-            excluded=excluded if isinstance(excluded, MappingProxyType) else MappingProxyType(dict(excluded)),
+            excluded=excluded if not excluded or isinstance(excluded, MappingProxyType) else MappingProxyType(excluded),
+            **flags,
         )
 
     # -- after a failure or a failed check ----------------------------------------------------------------------

@@ -284,7 +284,7 @@ class Router:
         capable = [name for name in decision.ladder if name not in decision.excluded]
         share = self.explore / len(capable)
         if self._random.random() >= self.explore:
-            return _replace_propensity(decision, 1.0 - self.explore + share)
+            return decision._replace(propensity=1.0 - self.explore + share)
         drawn = capable[int(self._random.random() * len(capable))]
         propensity = share + (1.0 - self.explore if drawn == decision.model else 0.0)
         return self.policy.explore(decision, drawn, propensity)
@@ -478,12 +478,6 @@ class _Pending:
         self.excluded = excluded
         self.thread_id = thread_id
         self.id = id
-
-
-def _replace_propensity(decision: RoutingDecision, propensity: float) -> RoutingDecision:
-    from dataclasses import replace
-
-    return replace(decision, propensity=propensity)
 
 
 class Attempts:
