@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from langroute.calibration import calibrate_thresholds, thresholds_for_shares
+from langroute.candidates import Candidate
+from langroute.classifiers import CallableClassifier, Classifier, TaskMatch
 from langroute.conversation import Conversation, Turn, as_conversation
 from langroute.decision import RoutingDecision
 from langroute.errors import (
@@ -45,8 +47,11 @@ __version__ = "0.2.0"
 
 __all__ = [
     "AllCandidatesFailedError",
+    "CallableClassifier",
     "CallableScorer",
+    "Candidate",
     "CandidateTimeoutError",
+    "Classifier",
     "ConfigError",
     "Conversation",
     "EmbeddingScorer",
@@ -65,6 +70,7 @@ __all__ = [
     "Score",
     "ScoreError",
     "Scorer",
+    "TaskMatch",
     "Turn",
     "__version__",
     "as_conversation",

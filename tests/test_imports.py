@@ -11,8 +11,11 @@ import langroute
 
 EXPECTED_ALL = [
     "AllCandidatesFailedError",
+    "CallableClassifier",
     "CallableScorer",
+    "Candidate",
     "CandidateTimeoutError",
+    "Classifier",
     "ConfigError",
     "Conversation",
     "EmbeddingScorer",
@@ -31,6 +34,7 @@ EXPECTED_ALL = [
     "Score",
     "ScoreError",
     "Scorer",
+    "TaskMatch",
     "Turn",
     "__version__",
     "as_conversation",
