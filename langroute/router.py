@@ -39,6 +39,7 @@ from langroute.scorers.base import Score, Scorer, check_score
 
 if TYPE_CHECKING:
     from langroute.feedback import FeedbackStore
+    from langroute.timeouts import TimeoutPool
 
 __all__ = [
     "Attempts",
@@ -169,6 +170,16 @@ class Router:
         )
         self._learner: Any = None
         self._cursor = 0
+        self._pool: Any = None
+
+    @property
+    def pool(self) -> TimeoutPool:
+        """The thread pool that runs sync calls with a timeout (started on first use)."""
+        if self._pool is None:
+            from langroute.timeouts import TimeoutPool
+
+            self._pool = TimeoutPool()
+        return self._pool
 
     @property
     def candidates(self) -> tuple[Candidate, ...]:
