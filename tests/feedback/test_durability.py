@@ -84,4 +84,4 @@ def test_sigkill_mid_write_loses_no_acknowledged_outcome(shared_url: str, tmp_pa
         assert [row["seq"] for row in labelled] == sorted(row["seq"] for row in labelled)
         store.record_decision({"id": "after", "model": "small"})  # and it takes new writes
         store.record_outcome("after", 1.0)
-        assert list(store.outcomes(since=labelled[-1]["seq"]))[0]["id"] == "after"
+        assert [o["id"] for o in store.outcomes(since=labelled[-1]["seq"])] == ["after"]
