@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["ReportData", "build_report", "report_data", "write_report"]
 
 _SCORE_BANDS: Final = 10
+_SVG_METADATA: Final = ("Creator", "Date", "Format", "Type")
 
 
 @dataclass
@@ -186,7 +187,8 @@ def _svg(fig: Any, salt: str) -> str:
 
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight")
+        # no metadata block: the page needs no RDF, and its date would change every report
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata=dict.fromkeys(_SVG_METADATA))
     fig.clf()
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
