@@ -104,7 +104,6 @@ _JSON_FIELDS: Final = frozenset({"candidates", "features", "prices"})
 _BOOL_FIELDS: Final = frozenset({"forced", "explored", "escalated", "failed"})
 _FLOAT_FIELDS: Final = frozenset({"time", "score", "propensity", "cost_usd"})
 _INT_FIELDS: Final = frozenset({"input_tokens", "output_tokens"})
-_STR_FIELDS: Final = frozenset({"id", "model", "scorer", "task", "text", "served"})
 
 
 def migration_statements(version: int, dialect: str) -> list[str]:
@@ -117,13 +116,27 @@ def migration_statements(version: int, dialect: str) -> list[str]:
     return statements
 
 
+# built once (json.dumps with options builds an encoder per call); this runs for every record, off the hot path
+_to_json: Final = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_PLAIN: Final = {"time": float, "score": float, "propensity": float, "cost_usd": float, "input_tokens": int,
+                 "output_tokens": int, "id": str, "model": str, "scorer": str, "task": str, "text": str, "served": str,
+                 "forced": bool, "explored": bool, "escalated": bool, "failed": bool}  # fmt: skip
+
+
 def _check(field: str, value: object) -> object:
     """Validate one field's value and return its stored form (JSON text, bool, float, int or str)."""
     if value is None:
         return None
+    kind = _PLAIN.get(field)
+    if kind is not None and type(value) is kind and (kind is not float or value == value):  # fast path; NaN != NaN
+        return value if kind is not int or value >= 0 else _check_slow(field, value)
+    return _check_slow(field, value)
+
+
+def _check_slow(field: str, value: object) -> object:
     if field in _JSON_FIELDS:
         try:
-            return json.dumps(value, separators=(",", ":"), allow_nan=False)
+            return _to_json(value)
         except (TypeError, ValueError) as exc:
             raise InputError(f"{field}={value!r:.80}: expected a JSON-able value without NaN ({exc})") from exc
     if field in _BOOL_FIELDS:

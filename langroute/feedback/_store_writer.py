@@ -1,10 +1,14 @@
 """The bounded background writer behind `FeedbackStore.record_decision` and `record_result`.
 
-Modelled on OpenTelemetry's ``BatchProcessor``: `put` appends to a bounded deque under a lock and never blocks on
-I/O nor raises; a named daemon thread wakes every `interval` seconds (or as soon as a batch is full, or a flush is
-asked for) and hands what is queued to `write` in batches, one transaction each. When the queue is full, `put`
-drops the item and counts it; a batch whose write fails is dropped, counted and logged. The drop count is handed
-to `write` so the store can persist it with the next batch.
+Modelled on OpenTelemetry's ``BatchProcessor``: `put` appends to a bounded deque and never blocks on I/O nor
+raises; a named daemon thread wakes every `interval` seconds (or as soon as a batch is full, a flush is asked for,
+or the writer is closing) and hands what is queued to `write` in batches, one transaction each. When the queue is
+full, `put` drops the item and counts it; a batch whose write fails is dropped, counted and logged. The drop count
+is handed to `write` so the store persists it with the next batch.
+
+The hot path takes no lock: ``deque.append`` is atomic, and the bound is checked without one (threads racing at
+the bound may overshoot it by one item each). `flush` queues a marker and waits until the writer has committed
+everything before it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ __all__ = ["BatchWriter"]
 
 logger = logging.getLogger(__name__)
 
-Item = tuple[str, str, Any]  # (kind, decision id, payload)
+Item = tuple[str, Any]  # (kind, payload)
 WriteBatch = Callable[[Sequence[Item], int], int]
 
 
@@ -28,8 +32,8 @@ class BatchWriter:
 
     Args:
         write: ``write(items, dropped)`` writes `items` in one transaction, adds `dropped` to the persisted drop
-            count and returns how many items it rejected as invalid (they count as drops); it raises one of
-            `errors` when the write fails.
+            count and returns how many items it rejected as invalid (it persists those as drops too); it raises
+            one of `errors` when the write fails.
         errors: the exceptions `write` may raise (the batch is then dropped and counted).
         max_queue: items held at most; `put` drops beyond that.
         batch_size: items per transaction at most.
@@ -53,60 +57,60 @@ class BatchWriter:
         self._batch_size: Final = batch_size
         self._interval: Final = interval
         self._name: Final = name
-        self._cond = threading.Condition(threading.Lock())
-        self._queue: deque[Item] = deque()
-        self._pending: dict[str, int] = {}  # id -> items queued or being written
-        self._enqueued = 0  # items accepted by put
-        self._done = 0  # items written or dropped after being accepted
-        self._flush_target = 0
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._queue: deque[Item | threading.Event] = deque()
+        self._busy = False  # a batch is being written
+        self._flushes = 0  # flush markers queued
         self._unsaved_drops = 0  # drops not yet handed to `write`
         self.dropped = 0  # every drop since this writer started: full queue, failed batch, put after close
         self._stopping = False
+        self._dead = False
         self._thread: threading.Thread | None = None
 
-    def put(self, kind: str, key: str, payload: object) -> bool:
+    def put(self, kind: str, payload: object) -> bool:
         """Queue one item; return False (and count a drop) when the queue is full or the writer is closed."""
-        with self._cond:
-            if self._stopping or len(self._queue) >= self._max_queue:
+        queue = self._queue
+        if self._stopping or len(queue) >= self._max_queue:
+            with self._lock:
                 self.dropped += 1
                 self._unsaved_drops += 1
-                return False
-            self._queue.append((kind, key, payload))
-            self._pending[key] = self._pending.get(key, 0) + 1
-            self._enqueued += 1
+            return False
+        queue.append((kind, payload))
+        if self._thread is None:
+            self._start()
+        elif len(queue) == self._batch_size:
+            with self._cond:
+                self._cond.notify_all()
+        return True
+
+    def _start(self) -> None:
+        with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
-            elif len(self._queue) == self._batch_size:
-                self._cond.notify_all()
-            return True
-
-    def pending(self, key: str) -> bool:
-        """Whether an item with `key` is queued or being written."""
-        with self._cond:
-            return key in self._pending
 
     def queued(self) -> int:
-        """Items accepted and not yet written."""
-        with self._cond:
-            return self._enqueued - self._done
+        """Items accepted and not yet written (flush markers included)."""
+        return len(self._queue)
 
     def unsaved_drops(self) -> int:
         """Drops not yet persisted by a batch."""
-        with self._cond:
+        with self._lock:
             return self._unsaved_drops
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every item queued before this call is written (or dropped); False on timeout."""
         with self._cond:
-            target = self._enqueued
-            if self._done >= target:
+            if not self._queue and not self._busy:
                 return True
-            self._flush_target = max(self._flush_target, target)
+            if self._dead or self._thread is None:
+                return False
+            marker = threading.Event()
+            self._queue.append(marker)
+            self._flushes += 1
             self._cond.notify_all()
-            return self._cond.wait_for(lambda: self._done >= target or not self._alive(), timeout) and (
-                self._done >= target
-            )
+        return marker.wait(timeout) and not self._dead
 
     def close(self, timeout: float | None = None) -> bool:
         """Write what is queued, stop the thread; False when it did not finish within `timeout`."""
@@ -119,43 +123,54 @@ class BatchWriter:
         thread.join(timeout)
         return not thread.is_alive()
 
-    def _alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _next_batch(self) -> tuple[list[Item], int] | None:
-        """Wait for work; the next batch and the drops to persist, or None when stopping with nothing left."""
+    def _next_batch(self) -> tuple[list[Item], list[threading.Event], int] | None:
+        """Wait for work; the next batch, the flush markers it satisfies and the drops to persist (None: stop)."""
         with self._cond:
-            hurry = self._stopping or self._flush_target > self._done
-            if len(self._queue) < self._batch_size and not hurry:
+            if len(self._queue) < self._batch_size and not self._stopping and not self._flushes:
                 self._cond.wait(self._interval)
             if not self._queue and not self._unsaved_drops and self._stopping:
                 return None
-            batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
+            batch: list[Item] = []
+            markers: list[threading.Event] = []
+            while self._queue and len(batch) < self._batch_size:
+                item = self._queue.popleft()
+                if isinstance(item, threading.Event):
+                    markers.append(item)
+                    self._flushes -= 1
+                    break  # what came before the marker is written now
+                batch.append(item)
+            self._busy = bool(batch)
             drops, self._unsaved_drops = self._unsaved_drops, 0
-            return batch, drops
+            return batch, markers, drops
 
     def _run(self) -> None:
-        while (work := self._next_batch()) is not None:
-            batch, drops = work
-            if not batch and not drops:
-                continue
-            try:
-                rejected = self._write(batch, drops)  # persisted with the batch
-            except self._errors as exc:
-                logger.warning("feedback store: dropped %d record(s), the write failed: %s", len(batch), exc)
-                with self._cond:
-                    self.dropped += len(batch)
-                    # counted again with a later batch; a failing store that is closing gives up on persisting it
-                    self._unsaved_drops += len(batch) + (0 if self._stopping else drops)
-            else:
-                with self._cond:
-                    self.dropped += rejected
+        finished = False
+        try:
+            while (work := self._next_batch()) is not None:
+                batch, markers, drops = work
+                if batch or drops:
+                    self._write_one(batch, drops)
+                for marker in markers:
+                    marker.set()
+            finished = True
+        finally:
             with self._cond:
-                for _, key, _ in batch:
-                    left = self._pending[key] - 1
-                    if left:
-                        self._pending[key] = left
-                    else:
-                        del self._pending[key]
-                self._done += len(batch)
-                self._cond.notify_all()
+                self._dead = not finished  # a bug in `write` killed the thread: flush reports failure
+                for item in self._queue:
+                    if isinstance(item, threading.Event):
+                        item.set()  # nobody waits forever on a writer that is gone
+
+    def _write_one(self, batch: list[Item], drops: int) -> None:
+        try:
+            rejected = self._write(batch, drops)  # persisted with the batch
+        except self._errors as exc:
+            logger.warning("feedback store: dropped %d record(s), the write failed: %s", len(batch), exc)
+            with self._cond:
+                self._busy = False
+                self.dropped += len(batch)
+                # counted again with a later batch; a failing store that is closing gives up on persisting it
+                self._unsaved_drops += len(batch) + (0 if self._stopping else drops)
+            return
+        with self._cond:
+            self._busy = False
+            self.dropped += rejected

@@ -215,7 +215,7 @@ class FeedbackStore:
         decision_id = record.get("id")
         if not isinstance(decision_id, str) or not decision_id:
             raise InputError(f"decision record id={decision_id!r}: expected a non-empty string (RoutingDecision.id)")
-        return self._writer.put("decision", decision_id, dict(record))
+        return self._writer.put("decision", dict(record))
 
     def record_result(self, id: str, **fields: Any) -> bool:
         """Queue what happened on the call of decision `id` (``served``, ``input_tokens``, ``output_tokens``,
@@ -227,12 +227,12 @@ class FeedbackStore:
         Raises:
             InputError: an unknown field or a value of the wrong type.
         """
-        return self._writer.put("result", id, schema.result_row(id, fields))
+        return self._writer.put("result", schema.result_row(id, fields))
 
     def record_outcome(self, id: str, score: float, comment: str | None = None) -> None:
         """Record how good the answer to decision `id` was: `score` in [0, 1] (1 = good); durable on return.
 
-        A decision or result still queued for `id` is written first.
+        What is still queued (the decision with this `id`, its result) is written first.
 
         Raises:
             InputError: `score` is not a number in [0, 1] (NaN included), `comment` is not a string, or no decision
@@ -241,8 +241,7 @@ class FeedbackStore:
         """
         decision_id, value, comment = schema.validate_outcome(id, score, comment)
         self._check_open("record_outcome")
-        if self._writer.pending(decision_id):
-            self._writer.flush(_OUTCOME_FLUSH_TIMEOUT_S)
+        self._writer.flush(_OUTCOME_FLUSH_TIMEOUT_S)  # returns at once when nothing is queued
         with self._backend.transaction() as tx:
             self._insert_outcome(tx, decision_id, value, comment, time.time())
 
@@ -262,7 +261,7 @@ class FeedbackStore:
         decisions: list[dict[str, object]] = []
         results: list[dict[str, object]] = []
         rejected = 0
-        for kind, _, payload in items:
+        for kind, payload in items:
             if kind == "result":  # written after the batch's decisions; a result needs no decision row
                 results.append(payload)
                 continue
