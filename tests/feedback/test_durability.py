@@ -85,3 +85,16 @@ def test_sigkill_mid_write_loses_no_acknowledged_outcome(shared_url: str, tmp_pa
         store.record_decision({"id": "after", "model": "small"})  # and it takes new writes
         store.record_outcome("after", 1.0)
         assert [o["id"] for o in store.outcomes(since=labelled[-1]["seq"])] == ["after"]
+
+
+def test_queued_decisions_are_written_at_interpreter_exit(tmp_path: Path):
+    path = tmp_path / "feedback.db"
+    code = (
+        "import sys; from langroute.feedback import FeedbackStore\n"
+        "store = FeedbackStore(sys.argv[1], flush_interval=3600)\n"
+        "for i in range(50): store.record_decision({'id': f'x{i}', 'model': 'small'})\n"
+        "assert store.stats()['decisions'] == 0  # all still queued: the writer waits an hour\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=120)
+    with FeedbackStore(path) as store:
+        assert [d["id"] for d in store.decisions()] == [f"x{i}" for i in range(50)]
