@@ -19,6 +19,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (started by .ci/run or by the tests)")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the PostgreSQL cases of the backend fixtures (a mark in `params` would be read before it is registered)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgres" in (params.get("store_url"), params.get("shared_url")):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str | BaseException]:
     """The URL of a PostgreSQL server: $LANGROUTE_TEST_POSTGRES_URL, else one started for this session."""
@@ -55,7 +63,7 @@ def postgres_url(postgres_server: str | BaseException) -> str:
     return postgres_server
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     """The URL of an empty store on each backend."""
     if request.param == "memory":
@@ -65,7 +73,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     return str(request.getfixturevalue("postgres_url"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", "postgres"])
 def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty store that several processes or store objects can open (no in-memory one)."""
     if request.param == "sqlite":
