@@ -232,7 +232,9 @@ class FeedbackStore:
     def record_outcome(self, id: str, score: float, comment: str | None = None) -> None:
         """Record how good the answer to decision `id` was: `score` in [0, 1] (1 = good); durable on return.
 
-        What is still queued (the decision with this `id`, its result) is written first.
+        What is still queued (the decision with this `id`, its result) is written first. With several app
+        replicas on one database, feedback on a decision another replica made is accepted once that replica's
+        writer has stored it (within its `flush_interval`).
 
         Raises:
             InputError: `score` is not a number in [0, 1] (NaN included), `comment` is not a string, or no decision
