@@ -29,6 +29,7 @@ from langroute.errors import (
     NoCapableCandidateError,
     ScoreError,
 )
+from langroute.feedback import FeedbackStore
 from langroute.policy import RoutingPolicy
 from langroute.router import Router
 from langroute.scorers import Score, Scorer, get_scorer
@@ -55,6 +56,7 @@ __all__ = [
     "ConfigError",
     "Conversation",
     "EmbeddingScorer",
+    "FeedbackStore",
     "HeuristicScorer",
     "InputError",
     "LLMScorer",

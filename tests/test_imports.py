@@ -19,6 +19,7 @@ EXPECTED_ALL = [
     "ConfigError",
     "Conversation",
     "EmbeddingScorer",
+    "FeedbackStore",
     "HeuristicScorer",
     "InputError",
     "LLMScorer",
