@@ -449,7 +449,8 @@ class Router:
             "would_route": decision.would_route,
             "features": score.features if score is not None else None,
             "prices": prices,
-            "conversation": conversation,  # for the writer thread only: features and (opt-in) text
+            # computed by the store's writer thread, off the hot path; the store drops text unless keep_text
+            "text": (lambda: conversation.text) if getattr(self.feedback, "keep_text", False) else None,
         }
 
     def _finished(self, decision: RoutingDecision, input_tokens: int | None, output_tokens: int | None) -> None:

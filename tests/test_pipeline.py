@@ -266,3 +266,28 @@ def test_bad_options_name_the_field(kwargs, match):
 def test_feedback_needs_a_store():
     with pytest.raises(ConfigError, match="no feedback store; pass feedback=FeedbackStore"):
         Router(THREE).record_feedback("id", 1.0)
+
+
+def test_decisions_feedback_and_text_reach_the_store_only_as_asked():
+    from langroute import FeedbackStore
+
+    with FeedbackStore() as store, FeedbackStore(keep_text=True) as keeping:
+        router = Router([Candidate("small", 1, input_cost=1.0, output_cost=2.0), "large"], feedback=store)
+        decision = router.decide("a secret prompt")
+        router.record_feedback(decision.id, 0.5, "meh")
+        (row,) = store.decisions()
+        assert (row["id"], row["model"], row["text"], row["prices"]) == (
+            decision.id,
+            "small",
+            None,
+            {"small": [1.0, 2.0]},
+        )
+        assert [(o["id"], o["score"], o["comment"]) for o in store.outcomes()] == [(decision.id, 0.5, "meh")]
+        with pytest.raises(ValueError, match="unknown decision id"):
+            router.record_feedback("nope", 1.0)
+        with pytest.raises(ValueError, match="score"):
+            router.record_feedback(decision.id, float("nan"))
+        kept = Router(["small", "large"], feedback=keeping).decide("a secret prompt")
+        keeping.flush()
+        assert [r["text"] for r in keeping.decisions()] == ["a secret prompt"]
+        assert kept.id

@@ -101,6 +101,7 @@ DECISION_FIELDS: Final = (
 )
 RESULT_FIELDS: Final = ("served", "input_tokens", "output_tokens", "cost_usd", "escalated", "failed")
 _JSON_FIELDS: Final = frozenset({"candidates", "features", "prices"})
+_DEFERRED: Final = frozenset({"features", "text"})  # may be given as functions, called by the writer
 _BOOL_FIELDS: Final = frozenset({"forced", "explored", "escalated", "failed"})
 _FLOAT_FIELDS: Final = frozenset({"time", "score", "propensity", "cost_usd"})
 _INT_FIELDS: Final = frozenset({"input_tokens", "output_tokens"})
@@ -159,9 +160,15 @@ def _check_slow(field: str, value: object) -> object:
 def decision_row(record: Mapping[str, Any], *, keep_text: bool) -> dict[str, object]:
     """The row stored for a decision record; unknown keys are ignored, ``text`` is kept only when `keep_text`.
 
+    A ``features`` or ``text`` value may be a function of no arguments: the router hands over the work of
+    computing them (hashing the prompt, joining its turns) to the writer thread, off the caller's hot path.
+
     Raises:
         InputError: ``id`` or ``model`` is not a non-empty string, or a field has the wrong type.
     """
+    record = {k: (v() if k in _DEFERRED and callable(v) else v) for k, v in record.items()}
+    if not keep_text:
+        record["text"] = None
     row = {field: _check(field, record.get(field)) for field in DECISION_FIELDS}
     for field in ("id", "model"):
         if not row[field]:
@@ -170,8 +177,6 @@ def decision_row(record: Mapping[str, Any], *, keep_text: bool) -> dict[str, obj
         row["time"] = time.time()
     row["forced"] = bool(row["forced"])
     row["explored"] = bool(row["explored"])
-    if not keep_text:
-        row["text"] = None
     return row
 
 
