@@ -22,7 +22,8 @@ def chat_openai(reply: Reply, requests: list[dict[str, Any]], *, model: str = "g
     def handle(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         requests.append(body)
-        return reply(body)
+        response = reply(body)
+        return _as_stream(response) if body.get("stream") and response.status_code == 200 else response
 
     transport = httpx.MockTransport(handle)
     return ChatOpenAI(
@@ -73,3 +74,18 @@ def completion(
 def api_error(status: int, code: str, message: str) -> httpx.Response:
     """An OpenAI error response, e.g. ``api_error(429, "rate_limit_exceeded", "slow down")``."""
     return httpx.Response(status, json={"error": {"message": message, "type": code, "param": None, "code": code}})
+
+
+def _as_stream(response: httpx.Response) -> httpx.Response:
+    """A text completion as the server-sent events of a streamed one: content, finish, then usage."""
+    full = response.json()
+    choice = full["choices"][0]
+    base = {key: full[key] for key in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+    delta = {"role": "assistant", "content": choice["message"]["content"] or ""}
+    events = [
+        {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}]},
+        {**base, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}]},
+        {**base, "choices": [], "usage": full["usage"]},
+    ]
+    text = "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
+    return httpx.Response(200, content=text.encode(), headers={"content-type": "text/event-stream"})
