@@ -77,16 +77,23 @@ class RouterChatModel(BaseChatModel):
         for chunk in router.stream("Explain CRDTs step by step"): print(chunk.content, end="")
         await router.ainvoke("hi")
         ```
-    Tool calling / Structured output:
+    Tool calling / Structured output (the chosen candidate's own `bind_tools` / `with_structured_output`
+    receive the caller's objects and options unchanged):
         ```python
-        router.bind_tools([get_weather]).invoke("Weather in Paris?").tool_calls
-        router.with_structured_output(Answer).invoke("2 + 2?")
+        router.bind_tools([get_weather], strict=True).invoke("Weather in Paris?").tool_calls
+        router.with_structured_output(Answer, method="json_schema").invoke("2 + 2?")
         ```
 
     Fallback: when the chosen candidate raises before producing output, the stronger candidates are tried,
     then the weaker ones (streams only before their first chunk); the decision then has ``fallback_from``.
-    Forced routes do not fall back. In `stream`/`astream`, a ``run_id`` given in the config names the run of
-    the candidate that produces the tokens (so `astream_events` reports every token exactly once).
+    Forced routes do not fall back. When only one candidate was tried its own exception escapes unchanged;
+    when several failed, an `AllCandidatesFailedError` that is also their common class (see `langroute.errors`).
+    Under a retry layer, ``fallback_on`` keeps attempts from multiplying. In `stream`/`astream`, a ``run_id``
+    given in the config names the run of the candidate that produces the tokens (so `astream_events` reports
+    every token exactly once).
+
+    Tracing: the router's run (``ls_provider="langroute"``) holds the candidate's run, which carries the
+    provider's identity and token usage; the router's run records the answer without ``usage_metadata``.
     """
 
     models: dict[str, BaseChatModel]
@@ -616,7 +623,7 @@ class RouterChatModel(BaseChatModel):
         binding = kwargs.pop(TOOLS_KWARG, None)
         if binding is not None and tools is not binding.view:  # a caller re-bound tools=: those win
             binding = ToolBinding(tools or (), binding.options, tools or [])
-        elif binding is None and tools is not None:
+        elif binding is None and tools:
             binding = ToolBinding(tools, {}, tools)
         if binding is not None and "tool_choice" in kwargs:  # a call-time choice: bind for this call only
             binding = ToolBinding(binding.tools, {**binding.options, "tool_choice": kwargs.pop("tool_choice")}, [])

@@ -217,3 +217,18 @@ def test_summarization_middleware_recovers_from_context_overflow_behind_the_rout
     first, retry = requests[0]["messages"][0]["content"], requests[-1]["messages"][0]["content"]
     assert "middle of conversation omitted" in retry
     assert len(retry) < len(first)
+
+
+def test_fallback_on_is_checked_and_a_copy_gets_its_own_rule():
+    models = {"small": _raising(ConnectionError("s")), "large": _raising(ConnectionError("l"))}
+    with pytest.raises(TypeError, match="fallback_on='timeouts'"):
+        RouterChatModel(models=models, fallback_on="timeouts")
+    router = RouterChatModel(models=models, scorer=fixed(0.0), fallback_on=TimeoutError)
+    assert router.router.fallback_on == (TimeoutError,)
+    copy = router.model_copy(update={"fallback_on": None})
+    assert copy.router.fallback_on is None
+    with pytest.raises(AllCandidatesFailedError):
+        copy.invoke("hi")
+    with pytest.raises(ConnectionError) as info:
+        router.invoke("hi")
+    assert info.value is models["small"].error
