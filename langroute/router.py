@@ -30,6 +30,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
 
 from langroute.candidates import Candidate, Needs, exclusions
+from langroute.checks import Check, arun_checks, as_checks, run_checks
 from langroute.classifiers.base import Classifier, TaskMatch, check_classifier
 from langroute.conversation import Conversation, MessagesInput, as_conversation
 from langroute.decision import RoutingDecision
@@ -62,8 +63,6 @@ Sticky: TypeAlias = Literal["tool_loop", "thread"]
 
 Mode: TypeAlias = Literal["route", "shadow"]
 
-Check: TypeAlias = "Callable[..., Any]"
-"""An answer check: ``(conversation, answer) -> bool | str | Verdict`` (see `langroute.checks`)."""
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +155,7 @@ class Router:
         self.seed = seed
         self._random = random.Random(seed)
         self.feedback = _check_store(feedback)
-        self.escalate = _check_checks(escalate)
+        self.escalate = as_checks(escalate)
         self.max_escalations = _check_int(max_escalations, "max_escalations", 0)
         self.timeout = _check_seconds(timeout, "timeout")
         self.stream_timeout = _check_seconds(stream_timeout, "stream_timeout")
@@ -579,8 +578,6 @@ class Attempts:
         """
         if not self.checks or self._escalations >= self._router.max_escalations:
             return True
-        from langroute.checks import run_checks
-
         verdict = run_checks(self._router.escalate, self._conversation, answer)
         return self._judge(verdict, payload, usage)
 
@@ -590,8 +587,6 @@ class Attempts:
         """Async `accept` (async checks are awaited)."""
         if not self.checks or self._escalations >= self._router.max_escalations:
             return True
-        from langroute.checks import arun_checks
-
         verdict = await arun_checks(self._router.escalate, self._conversation, answer)
         return self._judge(verdict, payload, usage)
 
@@ -600,7 +595,7 @@ class Attempts:
             return True
         current = self._current
         self._tried.append(current.model)
-        escalation = f"{verdict.check}: {verdict.reason}" if verdict.reason else str(verdict.check)
+        escalation = verdict.escalation
         following = self._router.policy.next_escalation(current, [*self._tried, *self._errors], escalation)
         if following is None:
             return True
@@ -829,14 +824,3 @@ def _check_store(store: object) -> FeedbackStore | None:
     if not all(hasattr(store, method) for method in ("record_decision", "record_result", "record_outcome")):
         raise TypeError(f"feedback={store!r}: expected a langroute FeedbackStore, e.g. FeedbackStore('feedback.db')")
     return store  # type: ignore[return-value]
-
-
-def _check_checks(checks: object) -> tuple[Check, ...]:
-    if checks is None:
-        return ()
-    if callable(checks) or isinstance(checks, (str, bytes)) or not isinstance(checks, Sequence):
-        raise TypeError(f"escalate={checks!r}: expected a list of checks, e.g. escalate=[empty_answer, truncated]")
-    for i, check in enumerate(checks):
-        if not callable(check):
-            raise TypeError(f"escalate[{i}]={check!r}: a check is a callable (conversation, answer) -> bool | str")
-    return tuple(checks)

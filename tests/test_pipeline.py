@@ -291,3 +291,66 @@ def test_decisions_feedback_and_text_reach_the_store_only_as_asked():
         keeping.flush()
         assert [r["text"] for r in keeping.decisions()] == ["a secret prompt"]
         assert kept.id
+
+
+# -- escalation -------------------------------------------------------------------------------------------------
+
+
+def _answer(text: str) -> object:
+    from langroute.checks import Answer
+
+    return Answer(text=text)
+
+
+def test_failed_check_escalates_to_the_next_stronger_candidate_once():
+    from langroute.checks import empty_answer
+
+    priced = [Candidate(n, i, input_cost=float(i + 1), output_cost=float(i + 1)) for i, n in enumerate(THREE)]
+    router = Router(priced, scorer=fixed(0.0), escalate=[empty_answer])
+    conversation = as_conversation("hi")
+    attempts = router.attempts(router.decide(conversation), conversation)
+    assert next(attempts).model == "small"
+    assert attempts.accept(_answer(""), payload="bad small", usage=(1_000_000, 0)) is False
+    second = next(attempts)
+    assert (second.model, second.escalated_from) == ("code", "small")
+    assert second.escalation.startswith("empty_answer: ")
+    assert "escalated: small's answer failed empty_answer" in second.reason
+    assert attempts.accept(_answer(""), payload="bad code") is True  # max_escalations=1: keep it
+    final = attempts.finish(0, 1_000_000)
+    assert final.cost_usd == pytest.approx(1.0 + 2.0)  # the escalated-away answer's tokens count
+    with pytest.raises(StopIteration):
+        next(attempts)
+
+
+def test_escalation_target_failing_returns_the_kept_answer():
+    router = Router(THREE, scorer=fixed(0.9), escalate=[lambda conv, answer: answer.text != ""])
+    router_small = Router(THREE, scorer=fixed(0.0), escalate=[lambda conv, answer: bool(answer.text)])
+    attempts = router_small.attempts(router_small.decide("x"))
+    next(attempts)
+    assert not attempts.accept(_answer(""), payload="kept")
+    assert next(attempts).model == "code"
+    attempts.failed(ConnectionError("code down"))
+    assert next(attempts).model == "large"  # fallback continues upwards
+    attempts.failed(ConnectionError("large down"))
+    assert list(attempts) == []  # nothing left: the loop ends and the earlier answer is returned
+    decision, payload = attempts.kept
+    assert (decision.model, payload) == ("small", "kept")
+    assert attempts.finish_kept().model == "small"
+    strongest = router.attempts(router.decide("x"))
+    next(strongest)
+    assert strongest.accept(_answer("")) is True  # nothing stronger to escalate to
+
+
+async def test_async_checks_escalate_in_aaccept_and_shadow_never_escalates():
+    async def never(conversation, answer):
+        return "always fails"
+
+    router = Router(THREE, scorer=fixed(0.0), escalate=[never])
+    attempts = router.attempts(router.decide("x"))
+    next(attempts)
+    assert await attempts.aaccept(_answer("fine")) is False
+    assert next(attempts).escalation == "never: always fails"
+    shadow = Router(THREE, scorer=fixed(0.0), escalate=[never], mode="shadow")
+    in_shadow = shadow.attempts(shadow.decide("x"))
+    next(in_shadow)
+    assert await in_shadow.aaccept(_answer("fine")) is True
