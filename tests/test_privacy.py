@@ -1,0 +1,29 @@
+"""Prompt text never reaches error messages or decision reasons (issue 12, section 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from langroute import InputError, as_conversation
+
+SECRET = "my card number is 4242"
+
+
+@pytest.mark.parametrize(
+    ("messages", "error", "says"),
+    [
+        ([SECRET], TypeError, "messages[0] is a str"),
+        ([("user", "hi"), {SECRET}], TypeError, "messages[1] is a set"),
+        ([(SECRET, "user")], InputError, "messages[0] has role str"),
+    ],
+)
+def test_conversation_errors_name_the_type_and_index_never_the_text(messages, error, says):
+    with pytest.raises(error) as caught:
+        as_conversation(messages)
+    assert says in str(caught.value)
+    assert "4242" not in str(caught.value)
+
+
+def test_a_mistyped_role_is_still_quoted_so_the_fix_is_obvious():
+    with pytest.raises(InputError, match=r"has role 'humna'; expected one of"):
+        as_conversation([("humna", "hi")])
