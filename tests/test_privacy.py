@@ -27,3 +27,12 @@ def test_conversation_errors_name_the_type_and_index_never_the_text(messages, er
 def test_a_mistyped_role_is_still_quoted_so_the_fix_is_obvious():
     with pytest.raises(InputError, match=r"has role 'humna'; expected one of"):
         as_conversation([("humna", "hi")])
+
+
+def test_a_scorer_returning_text_is_named_by_type_not_quoted():
+    from langroute import CallableScorer, ScoreError
+
+    echo = CallableScorer(lambda conv: conv[-1][1], label="echo")
+    with pytest.raises(ScoreError, match=r"returned a str; a scorer must return a float") as caught:
+        echo.score(SECRET)
+    assert "4242" not in str(caught.value)

@@ -79,10 +79,8 @@ class Scorer(ABC):
 def check_score(score: object, scorer: str) -> Score:
     """Return `score` as a `Score` if it is a finite number in [0, 1], else raise `ScoreError`."""
     value = score.value if isinstance(score, Score) else score
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScoreError(
-            f"{scorer} returned {value!r} ({type(value).__name__}); a scorer must return a float in [0, 1]"
-        )
+    if isinstance(value, bool) or not isinstance(value, (int, float)):  # its type only: it may hold prompt text
+        raise ScoreError(f"{scorer} returned a {type(value).__name__}; a scorer must return a float in [0, 1]")
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise ScoreError(f"{scorer} returned {value!r}; a scorer must return a float in [0, 1]")
     if isinstance(score, Score):
