@@ -43,11 +43,33 @@ async def test_default_can_be_another_scorer_sync_and_async():
         ([("(", 0.5)], "not a valid regex"),
         ([("a", 1.5)], r"rules\[0\] score=1.5"),
         ([(3, 0.5)], "must be a regex string"),
+        ([("ok", 0.5), (re.compile(b"x"), 0.9)], r"rules\[1\]: re.compile\(b'x'\) is a bytes pattern; compile a str"),
+        ([(b"x", 0.9)], r"rules\[0\]: pattern b'x' is bytes"),
+        ([("a", float("nan"))], r"rules\[0\] score=nan: expected a number in \[0, 1\]"),
+        ([("a", True)], r"rules\[0\] score=True"),
+        ([("a{99999999999}", 0.5)], r"rules\[0\]: pattern 'a\{99999999999\}' is not a valid regex"),
+        (None, "rules is a NoneType: expected a list of"),
+        ("prove", "rules is a str: expected a list of"),
+        ({"prove": 0.9}, r"rules is a dict: .* list\(rules.items\(\)\)"),
     ],
 )
-def test_bad_rules_are_config_errors(rules, match):
+def test_bad_rules_are_config_errors_naming_the_rule(rules, match):
     with pytest.raises(ConfigError, match=match):
         RuleScorer(rules=rules)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"window": 0}, r"window=0: expected an int >= 1, or None"),
+        ({"turns": True}, r"turns=True: expected an int >= 1"),
+        ({"window": 2.5}, r"window=2.5"),
+        ({"engine": "pcre"}, r"engine='pcre': expected one of \['auto', 're', 're2'\]"),
+    ],
+)
+def test_bad_window_turns_or_engine_are_config_errors(options, match):
+    with pytest.raises(ConfigError, match=match):
+        RuleScorer([("x", 0.5)], **options)
 
 
 def test_default_must_be_a_number_or_scorer():
