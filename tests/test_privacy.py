@@ -36,3 +36,16 @@ def test_a_scorer_returning_text_is_named_by_type_not_quoted():
     with pytest.raises(ScoreError, match=r"returned a str; a scorer must return a float") as caught:
         echo.score(SECRET)
     assert "4242" not in str(caught.value)
+
+
+def test_llm_scorer_reason_never_quotes_the_rating_models_reply():
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from langroute import LLMScorer
+
+    echo = FakeListChatModel(responses=[f"You asked: {SECRET}. I cannot rate that."])
+    score = LLMScorer(echo, default=0.4).explain("what is my card number?")
+    assert score.value == 0.4
+    assert score.reason == "no rating 0-10 in a 54-character reply; default 0.4"
+    rated = LLMScorer(FakeListChatModel(responses=["Rating: 7/10"])).explain(SECRET)
+    assert rated.reason == "model rated 7/10"
