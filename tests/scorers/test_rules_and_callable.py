@@ -113,3 +113,31 @@ def test_out_of_range_or_non_numeric_results_raise_value_error(bad):
 def test_callable_scorer_needs_a_callable():
     with pytest.raises(TypeError, match="expected a function"):
         CallableScorer(0.5)  # type: ignore[arg-type]
+
+
+async def test_a_sync_fn_runs_in_a_worker_thread_for_big_conversations_only():
+    import threading
+
+    threads = []
+
+    def fn(conv):
+        threads.append(threading.get_ident())
+        return 0.5
+
+    scorer = CallableScorer(fn)
+    assert await scorer.ascore("small") == 0.5
+    assert await scorer.ascore("x" * (scorer.offload_chars + 1)) == 0.5
+    assert threads[0] == threading.get_ident() != threads[1]
+
+
+async def test_an_async_fn_is_awaited_on_the_loop_even_for_big_conversations():
+    import threading
+
+    threads = []
+
+    async def fn(conv):
+        threads.append(threading.get_ident())
+        return 0.5
+
+    assert await CallableScorer(fn).ascore("x" * 100_000) == 0.5
+    assert threads == [threading.get_ident()]
