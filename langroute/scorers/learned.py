@@ -75,8 +75,8 @@ def _check_sample_weights(sample_weights: Sequence[float], n: int) -> list[float
         if isinstance(w, bool) or not isinstance(w, Real) or not 0.0 <= w < math.inf:
             raise InputError(f"sample_weights[{i}]={w!r}: expected a finite number >= 0")
     weights = [float(w) for w in sample_weights]
-    if not sum(weights) > 0:
-        raise InputError(f"sample_weights: expected {n} non-negative numbers with a positive sum")
+    if not 0 < sum(weights) < math.inf:
+        raise InputError(f"sample_weights: expected {n} non-negative numbers with a positive, finite sum")
     return weights
 
 

@@ -92,7 +92,7 @@ def test_seed_must_be_a_non_negative_int(seed):
         ([1.0, float("inf"), 1.0, 1.0], r"sample_weights\[1\]=inf"),
         ([1.0, -1.0, 1.0, 1.0], r"sample_weights\[1\]=-1.0"),
         ([1.0, "2", 1.0, 1.0], r"sample_weights\[1\]='2'"),
-        ([0.0, 0.0, 0.0, 0.0], "positive sum"),
+        ([0.0, 0.0, 0.0, 0.0], "positive, finite sum"),
         ([1.0], "sample_weights has 1 items for 4 texts"),
         ("1111", "sample_weights is a str"),
     ],
@@ -134,3 +134,8 @@ def test_save_refuses_a_non_finite_model_and_writes_nothing(tmp_path):
     with pytest.raises(ConfigError, match=r"model: ngram_weights\[3\] is nan; expected a finite number"):
         scorer.save(tmp_path / "model.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sample_weights_whose_sum_overflows_are_rejected():
+    with pytest.raises(InputError, match="positive, finite sum"):
+        LearnedScorer(buckets=16).fit(TEXTS, LABELS, sample_weights=[1e308] * 4)
