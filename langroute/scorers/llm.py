@@ -71,12 +71,15 @@ class LLMScorer(Scorer):
         prompt: the system instruction (default `RATING_PROMPT`).
 
     Raises:
-        ConfigError: `default` is not in [0, 1], or `model` has none of the supported methods.
+        ConfigError: `default` is not in [0, 1], `prompt` is not a non-empty str, or `model` has none of the
+            supported methods.
     """
 
     def __init__(self, model: Any, default: float = 0.5, *, prompt: str = RATING_PROMPT) -> None:
         if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0.0 <= default <= 1.0:
             raise ConfigError(f"default={default!r}: expected a number in [0, 1]")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ConfigError(f"prompt is a {type(prompt).__name__}: expected the rating instruction, a non-empty str")
         if not any(hasattr(model, name) for name in ("invoke", "chat", "complete")):
             raise ConfigError(
                 f"model is {type(model).__name__}; expected a LangChain chat model (invoke) or a LlamaIndex LLM "
