@@ -47,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = importlib.import_module(args._module).run(args)
-    except (ValueError, TypeError, ImportError, OSError) as exc:
-        print(f"langroute {args.command}: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, ImportError, OSError) as exc:  # bad input or environment: one line, exit 2
+        message = " ".join(str(exc).split())
+        print(f"langroute {args.command}: error: {message}", file=sys.stderr)
         return 2
     return code

@@ -184,7 +184,7 @@ def _role_and_content(item: object, i: int) -> tuple[object, object]:
             raise TypeError(f"messages[{i}] is a dict without a 'role' key; expected {{'role', 'content'}}")
         return item["role"], item.get("content")
     hint = "; wrap a single pair in a list: [(role, content)]" if isinstance(item, str) else ""
-    raise TypeError(f"messages[{i}] is {type(item).__name__} {item!r:.60}; expected a (role, content) pair{hint}")
+    raise TypeError(f"messages[{i}] is a {type(item).__name__}; expected a (role, content) pair{hint}")
 
 
 def _normalise_role(role: object, i: int) -> Role:
@@ -193,7 +193,8 @@ def _normalise_role(role: object, i: int) -> Role:
         found = _ROLE_ALIASES.get(key.lower())
         if found is not None:
             return found
-    raise InputError(f"messages[{i}] has role {role!r}; expected one of {sorted(_ROLE_ALIASES)}")
+    shown = repr(key) if isinstance(key, str) and len(key) <= 20 and key.isidentifier() else type(role).__name__
+    raise InputError(f"messages[{i}] has role {shown}; expected one of {sorted(_ROLE_ALIASES)}")
 
 
 def _read_content(content: object, i: int) -> tuple[str, int, bool]:

@@ -41,7 +41,7 @@ def test_conversation_reads_str_pairs_dicts_and_parts():
     ("bad", "match"),
     [
         (42, "expected a str or a list"),
-        (["hi"], r"messages\[0\] is str .*wrap a single pair"),
+        (["hi"], r"messages\[0\] is a str; .*wrap a single pair"),
         ([("user", 3)], r"messages\[0\] content has type int"),
         ([{"content": "x"}], "without a 'role' key"),
         (b"hi", "decode it"),

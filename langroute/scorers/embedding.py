@@ -31,7 +31,10 @@ _WINDOW = 4096  # characters embedded from each end of the conversation text (bo
 
 
 def _unit(vector: Sequence[float], what: str) -> list[float]:
-    values = [float(x) for x in vector]
+    try:
+        values = [float(x) for x in vector]
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what}: the embedding is a {type(vector).__name__}, not a list of numbers") from exc
     norm = math.sqrt(sum(x * x for x in values))
     if not values or not math.isfinite(norm):
         raise InputError(f"{what}: the embedding is empty or not finite")
@@ -72,7 +75,7 @@ class EmbeddingScorer(Scorer):
         self.k = min(k, len(examples))
         self.labels = [float(label) for label in labels]
         self._embed_many, self._embed_one, self._aembed_one = _adapt(embeddings)
-        vectors = self._embed_many([str(e) for e in examples])
+        vectors = list(self._embed_many([str(e) for e in examples]))
         if len(vectors) != len(examples):
             raise ConfigError(f"embeddings returned {len(vectors)} vectors for {len(examples)} examples")
         self._vectors = [_unit(v, f"examples[{i}]") for i, v in enumerate(vectors)]
@@ -96,13 +99,13 @@ class EmbeddingScorer(Scorer):
         return Score(value, f"{len(top)} nearest examples, best similarity {sims[top[0]]:.2f}")
 
     def rate(self, conversation: Conversation) -> Score:
-        """Embed the conversation and let its nearest examples vote."""
+        """Embed the conversation (its first and last 4 KB) and let its nearest examples vote."""
         if conversation.is_blank:
             return Score(0.0, "blank conversation")
         return self._vote(self._embed_one(_query_text(conversation)))
 
     async def arate(self, conversation: Conversation) -> Score:
-        """Async `rate`, using the embeddings' async method when it has one."""
+        """Async `rate`: the embeddings' async method when it has one, else its sync one in a worker thread."""
         if conversation.is_blank:
             return Score(0.0, "blank conversation")
         return self._vote(await self._aembed_one(_query_text(conversation)))
@@ -126,7 +129,10 @@ def _adapt(embeddings: Any) -> tuple[Embed, Callable[[str], Sequence[float]], Ca
         many = embeddings
 
         def one(text: str) -> Sequence[float]:
-            return embeddings([text])[0]
+            vectors = list(embeddings([text]))
+            if len(vectors) != 1:
+                raise InputError(f"embeddings returned {len(vectors)} vectors for one query text; expected 1")
+            return vectors[0]
 
         aone = None
     else:
@@ -136,8 +142,10 @@ def _adapt(embeddings: Any) -> tuple[Embed, Callable[[str], Sequence[float]], Ca
         )
 
     async def aembed(text: str) -> Sequence[float]:
-        if aone is None:
-            return one(text)
+        if aone is None:  # a sync client (likely a network call): run it off the event loop
+            import asyncio
+
+            return await asyncio.to_thread(one, text)
         result = aone(text)
         return await result if inspect.isawaitable(result) else result
 

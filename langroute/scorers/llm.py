@@ -71,12 +71,15 @@ class LLMScorer(Scorer):
         prompt: the system instruction (default `RATING_PROMPT`).
 
     Raises:
-        ConfigError: `default` is not in [0, 1], or `model` has none of the supported methods.
+        ConfigError: `default` is not in [0, 1], `prompt` is not a non-empty str, or `model` has none of the
+            supported methods.
     """
 
     def __init__(self, model: Any, default: float = 0.5, *, prompt: str = RATING_PROMPT) -> None:
         if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0.0 <= default <= 1.0:
             raise ConfigError(f"default={default!r}: expected a number in [0, 1]")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ConfigError(f"prompt is a {type(prompt).__name__}: expected the rating instruction, a non-empty str")
         if not any(hasattr(model, name) for name in ("invoke", "chat", "complete")):
             raise ConfigError(
                 f"model is {type(model).__name__}; expected a LangChain chat model (invoke) or a LlamaIndex LLM "
@@ -91,13 +94,15 @@ class LLMScorer(Scorer):
 
         The number must start within the first 20 characters of the reply ("7", "Rating: 7/10", "I'd say 7"),
         so a model that echoes the prompt or writes an essay falls back to `default` instead of being misread.
+        The reason gives the rating, or the reply's length: never its text, which may echo the prompt.
         """
         match = _NUMBER.search(reply.strip())
         if match is not None and match.start() < _REPLY_HEAD:
             rating = float(match.group())
             if math.isfinite(rating) and 0.0 <= rating <= 10.0:
                 return Score(rating / 10.0, f"model rated {match.group()}/10")
-        return Score(self.default, f"unparseable reply {reply[:40]!r}; default {self.default}")
+        # never quote the reply: a model may echo the prompt
+        return Score(self.default, f"no rating 0-10 in a {len(reply)}-character reply; default {self.default}")
 
     def _request(self, conversation: Conversation) -> tuple[str, Any]:
         """(method kind, argument) for the model: the prompt in the form its framework expects."""
