@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 from langroute.calibration import calibrate_thresholds, thresholds_for_shares
 from langroute.candidates import Candidate
-from langroute.classifiers import CallableClassifier, Classifier, TaskMatch
+from langroute.classifiers import (
+    CallableClassifier,
+    Classifier,
+    EmbeddingClassifier,
+    LLMClassifier,
+    RuleClassifier,
+    TaskMatch,
+)
 from langroute.conversation import Conversation, Turn, as_conversation
 from langroute.decision import RoutingDecision
 from langroute.errors import (
@@ -55,10 +62,12 @@ __all__ = [
     "Classifier",
     "ConfigError",
     "Conversation",
+    "EmbeddingClassifier",
     "EmbeddingScorer",
     "FeedbackStore",
     "HeuristicScorer",
     "InputError",
+    "LLMClassifier",
     "LLMScorer",
     "LangrouteError",
     "LearnedScorer",
@@ -68,6 +77,7 @@ __all__ = [
     "RouterLLM",
     "RoutingDecision",
     "RoutingPolicy",
+    "RuleClassifier",
     "RuleScorer",
     "Score",
     "ScoreError",
