@@ -1,22 +1,26 @@
 """`RouterLLM`: a LlamaIndex `FunctionCallingLLM` that sends each call to the cheapest candidate that can handle it.
 
-How a call flows (sync and async alike):
+How a call flows (sync and async alike), and where each step lives:
 
-1. the messages (or prompt) become a core `Conversation` (`langroute.llama_index.messages`);
-2. the core `Router` scores it and returns a `RoutingDecision` (or a forced one for ``route=...``);
-3. a `RoutingDecisionEvent` is dispatched inside the router's span, then the chosen candidate's *own* method of the
-   same name is called (``chat``, ``stream_complete``, ``achat_with_tools``...). The candidate's decorators fire the
-   usual LlamaIndex events (``LLMChatStartEvent``...) and the legacy ``callback_manager`` LLM start/end, nested in
-   the router's span. The router fires none of those itself, so old handlers see each call once;
-4. if the candidate raises before producing output (for a stream: before its first chunk), the router asks the core
-   for the next candidate, reports the new decision, and tries again;
-5. the decision dict is put in ``response.additional_kwargs["langroute"]`` (on every streamed chunk).
+1. the public method turns its input into a core `Conversation` (`langroute.llama_index.messages`: messages,
+   a prompt, a ``*_with_tools`` call's history, a structured-output prompt template);
+2. `RouterLLM._delegate` (`_adelegate`) asks the core `Router` for a `RoutingDecision` (a forced one for
+   ``route=...``), dispatches a `RoutingDecisionEvent` inside the router's span, then calls the chosen candidate's
+   *own* method of the same name (``chat``, ``stream_complete``, ``achat_with_tools``, ``structured_predict``...),
+   looked up by name, so any LLM that has the method can serve it (capability, not class). The candidate's
+   decorators fire the usual LlamaIndex events (``LLMChatStartEvent``...) and the legacy ``callback_manager`` LLM
+   start/end, nested in the router's span. The router fires none of those itself, so old handlers see each call once;
+3. if the candidate raises before producing output (for a stream: before its first chunk), `_delegate` reports the
+   failure to the core's `Attempts`, which picks the next candidate (or raises: the candidate's own error when only
+   one was tried, else an `AllCandidatesFailedError` that is also the failures' common class);
+4. the public method puts the decision dict in ``response.additional_kwargs["langroute"]`` (on every streamed
+   chunk); structured outputs (pydantic objects) carry no decision: read it from the `RoutingDecisionEvent`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -33,23 +37,41 @@ from llama_index.core.callbacks import CallbackManager
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import LLM, ToolSelection
+from llama_index.core.prompts import BasePromptTemplate
+from llama_index.core.types import Model, PydanticProgramMode
 
 from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
+from langroute.errors import ConfigError
 from langroute.llama_index.events import RoutingDecisionEvent
-from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
+from langroute.llama_index.messages import (
+    chat_conversation,
+    prompt_conversation,
+    template_conversation,
+    tools_conversation,
+)
 from langroute.router import Router, check_models, default_scorer
 from langroute.scorers.base import Scorer
 
 if TYPE_CHECKING:
+    from llama_index.core.bridge.pydantic import BaseModel
+    from llama_index.core.llms.structured_llm import StructuredLLM
     from llama_index.core.tools import BaseTool
 
 __all__ = ["RouterLLM"]
 
 dispatcher = get_dispatcher(__name__)
 
-_ROUTING_FIELDS: Final = ("models", "scorer", "thresholds", "fallbacks")
+T = TypeVar("T")
+
+_ROUTING_FIELDS: Final = ("models", "scorer", "thresholds", "fallbacks", "fallback_on")
 _END: Final = object()  # marks a stream that ended before its first chunk
+
+_FallbackOnField = Annotated[
+    tuple[type[BaseException], ...] | Callable[[BaseException], bool] | None,
+    WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}, {"type": "null"}]}),
+]
+_UNKNOWN_MODEL: Final = LLMMetadata().model_name  # what an LLM that does not name its model reports
 
 
 class RouterLLM(FunctionCallingLLM):
@@ -80,8 +102,24 @@ class RouterLLM(FunctionCallingLLM):
         ```
     Tool calling:
         ``chat_with_tools`` and its stream/async twins route first, then let the chosen candidate build its own
-        provider payload; ``get_tool_calls_from_response`` asks the candidate that produced the response. Works
-        with ``FunctionAgent``, ``AgentWorkflow`` and ``ReActAgent``.
+        provider payload; ``get_tool_calls_from_response`` asks the candidate that produced the response. Any
+        candidate that implements these methods serves them (a `FunctionCallingLLM` or not). Works with
+        ``FunctionAgent``, ``AgentWorkflow`` and ``ReActAgent``.
+    Structured output:
+        ``structured_predict`` (and ``astructured_predict``, ``stream_structured_predict``,
+        ``astream_structured_predict``) route the formatted prompt, then run the chosen candidate's own
+        implementation (native JSON modes included); ``as_structured_llm(Schema)`` routes each call and runs the
+        chosen candidate's own ``as_structured_llm(Schema)``, which is what ``FunctionAgent(output_cls=...)`` uses.
+        ```python
+        answer = llm.structured_predict(Weather, PromptTemplate("Weather in {city}?"), city="Oslo")
+        llm.structured_predict(Weather, prompt, llm_kwargs={"route": "large"}, city="Oslo")  # forced route
+        ```
+    Errors and retries:
+        when only one candidate was tried (one candidate, ``route=``, ``fallbacks=False``, or an error that
+        ``fallback_on`` does not cover) the candidate's own exception escapes unchanged; when several were tried,
+        the `AllCandidatesFailedError` is also an instance of the class the errors share. To keep a retry layer
+        around the router (a workflow step's ``retry_policy``, the candidates' own ``max_retries``) from
+        multiplying attempts, leave the errors it retries to it: ``fallback_on=lambda e: not is_transient(e)``.
     Instrumentation:
         each decision is a `RoutingDecisionEvent` on ``get_dispatcher("langroute.llama_index.llm")`` (it
         propagates to the root dispatcher). The router shares its ``callback_manager`` with the candidates
@@ -100,6 +138,13 @@ class RouterLLM(FunctionCallingLLM):
         default=True,
         description="When a candidate raises before producing output, try the stronger ones, then the weaker ones.",
     )
+    fallback_on: _FallbackOnField = Field(
+        default=None,
+        description=(
+            "Which errors fall back: exception classes, or a function error -> bool; None: any Exception. Other "
+            "errors escape unchanged, e.g. rate limits left to a retry layer around the router."
+        ),
+    )
 
     _router: Router = PrivateAttr()
 
@@ -107,11 +152,14 @@ class RouterLLM(FunctionCallingLLM):
         """Validate the routing config (errors name the field), then build the LLM.
 
         Raises:
-            ConfigError: `models` is empty, or `thresholds` has the wrong length, order or range (a `ValueError`).
-            TypeError: `models` is not a dict of LlamaIndex `LLM`s, or `scorer` is not a langroute `Scorer`.
+            ConfigError: `models` is empty, `thresholds` has the wrong length, order or range, or
+                `pydantic_program_mode` is set (a `ValueError`).
+            TypeError: `models` is not a dict of LlamaIndex `LLM`s, `scorer` is not a langroute `Scorer`, or
+                `fallback_on` is neither exception classes nor a function.
         """
-        config = {"fallbacks": True} | {field: data.get(field) for field in _ROUTING_FIELDS if field in data}
-        router = _build_router(*(config.get(field) for field in _ROUTING_FIELDS))
+        config = {"fallbacks": True} | {field: data[field] for field in _ROUTING_FIELDS if field in data}
+        router = _build_router(config)
+        _check_program_mode(data.get("pydantic_program_mode"))
         super().__init__(**(data | _field_values(config, router)))
         self._router = router
         self._share_callback_manager(previous=None)
@@ -121,8 +169,10 @@ class RouterLLM(FunctionCallingLLM):
         router = None
         if name in _ROUTING_FIELDS:
             config = {field: getattr(self, field) for field in _ROUTING_FIELDS} | {name: value}
-            router = _build_router(*(config[field] for field in _ROUTING_FIELDS))
+            router = _build_router(config)
             value = _field_values(config, router)[name]
+        elif name == "pydantic_program_mode":
+            _check_program_mode(value)
         previous = self.__dict__.get("callback_manager")
         super().__setattr__(name, value)
         if router is not None:
@@ -139,6 +189,12 @@ class RouterLLM(FunctionCallingLLM):
     def _serialize_scorer(self, scorer: Scorer) -> str:
         return scorer.name
 
+    @field_serializer("fallback_on")
+    def _serialize_fallback_on(self, rule: Any) -> list[str] | str | None:
+        if rule is None or isinstance(rule, tuple):
+            return None if rule is None else [f"{cls.__module__}.{cls.__qualname__}" for cls in rule]
+        return getattr(rule, "__qualname__", repr(rule))
+
     @property
     def router(self) -> Router:
         """The framework-free `Router` this LLM holds (policy, scorer, fallback order)."""
@@ -146,14 +202,21 @@ class RouterLLM(FunctionCallingLLM):
 
     @property
     def metadata(self) -> LLMMetadata:
-        """What every candidate supports: the smallest window and output, chat/function calling only if all do."""
+        """What every candidate supports: the smallest window and output, chat/function calling only if all do.
+
+        ``model_name`` and ``system_role`` are the candidates' own when they all share one (a single candidate
+        does), so LlamaIndex code that adapts to the model (evaluator prompt catalogs, chat engines' system
+        message) sees the wrapped model; otherwise ``model_name`` is ``router(small|large)``.
+        """
         metas = [candidate.metadata for candidate in self.models.values()]
+        name = _shared(meta.model_name for meta in metas)
         return LLMMetadata(
             context_window=min(meta.context_window for meta in metas),
             num_output=min(meta.num_output for meta in metas),
             is_chat_model=all(meta.is_chat_model for meta in metas),
             is_function_calling_model=all(meta.is_function_calling_model for meta in metas),
-            model_name=f"router({'|'.join(self.models)})",
+            model_name=name if name not in (None, _UNKNOWN_MODEL) else f"router({'|'.join(self.models)})",
+            system_role=_shared(meta.system_role for meta in metas) or LLMMetadata().system_role,
         )
 
     # -- chat and completion ------------------------------------------------------------------------------------
@@ -298,6 +361,7 @@ class RouterLLM(FunctionCallingLLM):
 
         Raises:
             ValueError: `response` does not come from this router and there is more than one candidate.
+            TypeError: that candidate has no ``get_tool_calls_from_response``.
         """
         name = (response.additional_kwargs.get("langroute") or {}).get("model")
         if name not in self.models:
@@ -307,8 +371,8 @@ class RouterLLM(FunctionCallingLLM):
                     f"produced by this RouterLLM, whose candidates are {list(self.models)}"
                 )
             name = next(iter(self.models))
-        candidate = _function_calling(self.models[name], name)
-        return candidate.get_tool_calls_from_response(response, error_on_no_tool_call=error_on_no_tool_call, **kwargs)
+        read = _method(self.models[name], name, "get_tool_calls_from_response")
+        return read(response, error_on_no_tool_call=error_on_no_tool_call, **kwargs)
 
     def _prepare_chat_with_tools(
         self,
@@ -329,8 +393,12 @@ class RouterLLM(FunctionCallingLLM):
         route = kwargs.pop("route", None)
         conversation = tools_conversation(user_msg, chat_history, has_tools=bool(tools))
         decision = self._router.decide(conversation, route=route)
-        candidate = _function_calling(self.models[decision.model], decision.model)
-        prepared = candidate._prepare_chat_with_tools_compat(
+        candidate = self.models[decision.model]
+        if isinstance(candidate, FunctionCallingLLM):  # copes with integrations that predate `tool_required`
+            prepare = candidate._prepare_chat_with_tools_compat
+        else:
+            prepare = _method(candidate, decision.model, "_prepare_chat_with_tools")
+        prepared = prepare(
             tools,
             user_msg=user_msg,
             chat_history=chat_history,
@@ -340,6 +408,82 @@ class RouterLLM(FunctionCallingLLM):
             **kwargs,
         )
         return {**prepared, "route": decision.model}
+
+    # -- structured output --------------------------------------------------------------------------------------
+
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Route the formatted `prompt`, then run the chosen candidate's own `structured_predict`.
+
+        The candidate builds its own program (function calling, a native JSON mode, its own
+        ``pydantic_program_mode``). ``llm_kwargs={"route": "name"}`` forces a candidate; ``route`` is not forwarded.
+        """
+        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
+        _, output = self._delegate("structured_predict", conversation, route, (output_cls, prompt), kwargs)
+        return output
+
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Async `structured_predict`."""
+        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
+        _, output = await self._adelegate("astructured_predict", conversation, route, (output_cls, prompt), kwargs)
+        return output
+
+    def stream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Any, None, None]:
+        """Route, then stream the chosen candidate's own partial objects (fallback before the first one)."""
+        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
+        _, opened = self._delegate("stream_structured_predict", conversation, route, (output_cls, prompt), kwargs, True)
+        return _resumed(opened)
+
+    async def astream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Any, None]:
+        """Async `stream_structured_predict`."""
+        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
+        args = (output_cls, prompt)
+        _, opened = await self._adelegate("astream_structured_predict", conversation, route, args, kwargs, True)
+        return _aresumed(opened)
+
+    def as_structured_llm(self, output_cls: type[BaseModel], **kwargs: Any) -> StructuredLLM:
+        """An LLM answering `output_cls` JSON: each call routes, then runs the chosen candidate's ``as_structured_llm``.
+
+        ``FunctionAgent(output_cls=...)`` and ``AgentWorkflow(output_cls=...)`` take this path. `kwargs` go to the
+        candidate's ``as_structured_llm``; responses carry the decision like `chat`'s.
+        """
+        from langroute.llama_index.structured import RoutedStructuredLLM
+
+        return RoutedStructuredLLM(llm=self, output_cls=output_cls, options=kwargs)
+
+    def _structured_request(
+        self, prompt: BasePromptTemplate, llm_kwargs: dict[str, Any] | None, prompt_args: dict[str, Any]
+    ) -> tuple[Conversation, str | None, dict[str, Any]]:
+        """``(conversation, route, kwargs)`` for a ``*structured_predict`` call; `route` comes out of `llm_kwargs`."""
+        route = None
+        if llm_kwargs is not None:
+            llm_kwargs = dict(llm_kwargs)  # programs pop keys from it; the caller's dict stays as it was
+            route = llm_kwargs.pop("route", None)
+        conversation = template_conversation(prompt, prompt_args, llm=self)
+        return conversation, route, {"llm_kwargs": llm_kwargs, **prompt_args}
 
     # -- the fallback boundary ----------------------------------------------------------------------------------
 
@@ -351,18 +495,20 @@ class RouterLLM(FunctionCallingLLM):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         stream: bool = False,
+        target: Callable[[LLM], Any] | None = None,
     ) -> tuple[RoutingDecision, Any]:
         """Decide, report, call ``candidate.<method>(*args, **kwargs)``; fall back while nothing was produced.
 
         For a stream the first chunk is pulled here, so a candidate that fails before it is replaced; the
-        result is then ``(first_chunk_or__END, rest)``.
+        result is then ``(first_chunk_or__END, rest)``. `target` turns the candidate into the object whose
+        `method` is called (``as_structured_llm`` uses it).
         """
         router = self._router  # one read: a private attribute goes through pydantic's __getattr__ (~2 us)
         attempts = router.attempts(router.decide(conversation, route=route))
         for decision in attempts:
             _report(decision)
             try:
-                result = self._bound(decision.model, method)(*args, **kwargs)
+                result = self._bound(decision.model, method, target)(*args, **kwargs)
                 if stream:
                     chunks = iter(result)
                     result = (next(chunks, _END), chunks)
@@ -379,6 +525,7 @@ class RouterLLM(FunctionCallingLLM):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         stream: bool = False,
+        target: Callable[[LLM], Any] | None = None,
     ) -> tuple[RoutingDecision, Any]:
         """Async `_delegate`: awaits the scorer and the candidate's coroutine."""
         router = self._router  # one read, as in _delegate
@@ -386,7 +533,7 @@ class RouterLLM(FunctionCallingLLM):
         for decision in attempts:
             _report(decision)
             try:
-                result = await self._bound(decision.model, method)(*args, **kwargs)
+                result = await self._bound(decision.model, method, target)(*args, **kwargs)
                 if stream:
                     chunks = aiter(result)
                     result = (await anext(chunks, _END), chunks)
@@ -395,11 +542,10 @@ class RouterLLM(FunctionCallingLLM):
                 attempts.failed(exc)
         raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
-    def _bound(self, name: str, method: str) -> Any:
+    def _bound(self, name: str, method: str, target: Callable[[LLM], Any] | None) -> Any:
+        """Candidate `name`'s own `method` (on ``target(candidate)`` when given); `TypeError` if it has none."""
         candidate = self.models[name]
-        if method.endswith("_with_tools"):
-            candidate = _function_calling(candidate, name)
-        return getattr(candidate, method)
+        return _method(candidate if target is None else target(candidate), name, method)
 
     def _share_callback_manager(self, previous: CallbackManager | None) -> None:
         """Give the router's callback manager to candidates that have no handlers of their own.
@@ -415,22 +561,36 @@ class RouterLLM(FunctionCallingLLM):
                 candidate.callback_manager = shared
 
 
-def _build_router(models: object, scorer: object, thresholds: object, fallbacks: object) -> Router:
+def _build_router(config: Mapping[str, Any]) -> Router:
     """The core `Router` for these field values; its errors name the field (the same rules as `RouterChatModel`)."""
-    check_models(models, LLM, "a LlamaIndex LLM (a llama_index.core.llms.LLM subclass)")
-    if not isinstance(fallbacks, bool):
-        raise TypeError(f"fallbacks={fallbacks!r}: expected True or False")
-    return Router(list(models), scorer=scorer, thresholds=thresholds, fallbacks=fallbacks)  # type: ignore[arg-type]
+    models = check_models(config.get("models"), LLM, "a LlamaIndex LLM (a llama_index.core.llms.LLM subclass)")
+    return Router(
+        list(models),
+        scorer=config.get("scorer"),
+        thresholds=config.get("thresholds"),
+        fallbacks=config["fallbacks"],
+        fallback_on=config.get("fallback_on"),
+    )
 
 
 def _field_values(config: Mapping[str, Any], router: Router) -> dict[str, Any]:
-    """The routing fields as stored: a plain dict of models, the scorer in use, the thresholds in force."""
+    """The routing fields as stored: a plain dict of models, the scorer in use, the thresholds in force..."""
     return {
         "models": dict(config["models"]),
         "scorer": router.scorer,
         "thresholds": list(router.policy.thresholds),
         "fallbacks": router.fallbacks,
+        "fallback_on": router.fallback_on,
     }
+
+
+def _check_program_mode(mode: object) -> None:
+    """Refuse a router-level ``pydantic_program_mode``: each candidate runs its own structured output."""
+    if mode is not None and mode != PydanticProgramMode.DEFAULT:
+        raise ConfigError(
+            f"pydantic_program_mode={mode!r}: RouterLLM runs each candidate's own structured output, so set "
+            "pydantic_program_mode on the candidates instead"
+        )
 
 
 def _tools_request(
@@ -456,12 +616,22 @@ def _tools_request(
     return conversation, route, (tools,), forwarded
 
 
-def _function_calling(candidate: LLM, name: str) -> FunctionCallingLLM:
-    if not isinstance(candidate, FunctionCallingLLM):
+def _method(candidate: object, name: str, method: str) -> Any:
+    """``candidate.<method>``, by capability rather than class: any LLM that implements the method serves it."""
+    bound = getattr(candidate, method, None)
+    if bound is None:
+        hint = ", so it cannot call tools" if "tool" in method else ""
         raise TypeError(
-            f"candidate {name!r} ({type(candidate).__name__}) is not a FunctionCallingLLM, so it cannot call tools"
+            f"candidate {name!r} ({type(candidate).__name__}) has no {method}(){hint}; give this call a candidate "
+            f"that implements it (for tools: a FunctionCallingLLM, or any LLM with chat_with_tools and friends)"
         )
-    return candidate
+    return bound
+
+
+def _shared(values: Iterable[T]) -> T | None:
+    """The one value all of `values` share, else None."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
 
 
 def _report(decision: RoutingDecision) -> None:
@@ -490,3 +660,21 @@ async def _atagged_stream(opened: tuple[Any, AsyncIterator[Any]], decision: Rout
     yield _tagged(first, decision)
     async for chunk in rest:
         yield _tagged(chunk, decision)
+
+
+def _resumed(opened: tuple[Any, Iterator[Any]]) -> Generator[Any, None, None]:
+    """The stream as the candidate produced it (first item included), for items that cannot carry the decision."""
+    first, rest = opened
+    if first is _END:
+        return
+    yield first
+    yield from rest
+
+
+async def _aresumed(opened: tuple[Any, AsyncIterator[Any]]) -> AsyncGenerator[Any, None]:
+    first, rest = opened
+    if first is _END:
+        return
+    yield first
+    async for item in rest:
+        yield item

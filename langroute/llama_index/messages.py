@@ -6,14 +6,18 @@ document) are counted, not read. Tool-call and thinking blocks are left out: the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 from llama_index.core.base.llms.types import ChatMessage, TextBlock
 
 from langroute.conversation import Conversation, as_conversation
 
-__all__ = ["chat_conversation", "prompt_conversation", "tools_conversation"]
+if TYPE_CHECKING:
+    from llama_index.core.llms.llm import LLM
+    from llama_index.core.prompts import BasePromptTemplate
+
+__all__ = ["chat_conversation", "prompt_conversation", "template_conversation", "tools_conversation"]
 
 _MEDIA_BLOCKS: Final = frozenset({"image", "audio", "video", "document"})
 
@@ -50,3 +54,13 @@ def tools_conversation(
     elif user_msg is not None:
         messages.append(user_msg)
     return chat_conversation(messages, has_tools=has_tools)
+
+
+def template_conversation(
+    prompt: BasePromptTemplate, prompt_args: Mapping[str, Any], *, llm: LLM | None = None
+) -> Conversation:
+    """The `Conversation` for a structured-output call: `prompt` formatted with `prompt_args` (as chat messages).
+
+    `llm` is the one a `SelectorPromptTemplate` selects for (the router).
+    """
+    return chat_conversation(prompt.format_messages(llm=llm, **prompt_args))

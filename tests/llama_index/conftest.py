@@ -1,4 +1,5 @@
-"""Fixtures for the LlamaIndex adapter tests: named stand-in candidates, failing LLMs, event capture."""
+"""Fixtures for the LlamaIndex adapter tests: named stand-in candidates, failing LLMs, provider-like errors, event
+capture."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import pytest
 from llama_index.core import Settings
 from llama_index.core.base.llms.types import (
     ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
     CompletionResponse,
     CompletionResponseGen,
     LLMMetadata,
@@ -69,6 +73,55 @@ class FailingLLM(CustomLLM):
             raise RuntimeError(self.message)
 
         return gen()
+
+
+class APIError(Exception):
+    """A provider SDK's base error, shaped like ``openai.APIError`` (a status code and a response)."""
+
+    def __init__(self, message: str, *, status_code: int, response: object = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.response = response
+
+
+class RateLimitError(APIError):
+    """Retrying the same model later fixes it (HTTP 429)."""
+
+
+class BadRequestError(APIError):
+    """Retrying the same model does not fix it (HTTP 400: a context overflow, a refused payload...)."""
+
+
+class RaisingLLM(MockFunctionCallingLLM):
+    """A function-calling candidate whose every call raises `error` (the same object each time) and is counted.
+
+    ``fails`` limits how many calls raise (``None``: all); later calls answer like `MockFunctionCallingLLM`.
+    """
+
+    error: Any = None
+    fails: int | None = None
+    calls: int = 0
+
+    def _maybe_raise(self) -> None:
+        self.calls += 1
+        if self.fails is None or self.calls <= self.fails:
+            raise self.error
+
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        self._maybe_raise()
+        return super().chat(messages, **kwargs)
+
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        self._maybe_raise()
+        return super().stream_chat(messages, **kwargs)
+
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        self._maybe_raise()
+        return await super().astream_chat(messages, **kwargs)
+
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        self._maybe_raise()
+        return super().complete(prompt, formatted, **kwargs)
 
 
 class EventCapture(BaseEventHandler):
