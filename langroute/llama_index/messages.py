@@ -22,7 +22,9 @@ __all__ = ["chat_conversation", "prompt_conversation", "template_conversation", 
 _MEDIA_BLOCKS: Final = frozenset({"image", "audio", "video", "document"})
 
 
-def chat_conversation(messages: Sequence[ChatMessage], *, has_tools: bool = False) -> Conversation:
+def chat_conversation(
+    messages: Sequence[ChatMessage], *, has_tools: bool = False, structured_output: bool = False
+) -> Conversation:
     """The `Conversation` a scorer sees for a list of `ChatMessage`."""
     pairs: list[tuple[str, list[Any]]] = []
     for message in messages:
@@ -33,12 +35,12 @@ def chat_conversation(messages: Sequence[ChatMessage], *, has_tools: bool = Fals
             elif getattr(block, "block_type", None) in _MEDIA_BLOCKS:
                 parts.append({"type": block.block_type})
         pairs.append((message.role.value, parts))
-    return as_conversation(pairs, has_tools=has_tools)
+    return as_conversation(pairs, has_tools=has_tools, structured_output=structured_output)
 
 
-def prompt_conversation(prompt: str) -> Conversation:
+def prompt_conversation(prompt: str, *, structured_output: bool = False) -> Conversation:
     """The `Conversation` for a completion prompt: one user turn."""
-    return as_conversation(prompt)
+    return as_conversation(prompt, structured_output=structured_output)
 
 
 def tools_conversation(
@@ -59,8 +61,8 @@ def tools_conversation(
 def template_conversation(
     prompt: BasePromptTemplate, prompt_args: Mapping[str, Any], *, llm: LLM | None = None
 ) -> Conversation:
-    """The `Conversation` for a structured-output call: `prompt` formatted with `prompt_args` (as chat messages).
+    """The `Conversation` for a ``*structured_predict`` call: `prompt` formatted with `prompt_args` (as chat messages).
 
     `llm` is the one a `SelectorPromptTemplate` selects for (the router).
     """
-    return chat_conversation(prompt.format_messages(llm=llm, **prompt_args))
+    return chat_conversation(prompt.format_messages(llm=llm, **prompt_args), structured_output=True)

@@ -67,7 +67,7 @@ class RoutedStructuredLLM(StructuredLLM):
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Route `messages`, then call the chosen candidate's structured LLM's `chat`."""
         route = kwargs.pop("route", None)
-        conversation = chat_conversation(messages)
+        conversation = chat_conversation(messages, structured_output=True)
         decision, response = self.llm._delegate(
             "chat", conversation, route, (messages,), kwargs, target=self._structured
         )
@@ -76,7 +76,7 @@ class RoutedStructuredLLM(StructuredLLM):
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async `chat`."""
         route = kwargs.pop("route", None)
-        conversation = chat_conversation(messages)
+        conversation = chat_conversation(messages, structured_output=True)
         decision, response = await self.llm._adelegate(
             "achat", conversation, route, (messages,), kwargs, target=self._structured
         )
@@ -85,7 +85,7 @@ class RoutedStructuredLLM(StructuredLLM):
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Route `messages`, then stream the chosen candidate's partial objects as JSON."""
         route = kwargs.pop("route", None)
-        conversation = chat_conversation(messages)
+        conversation = chat_conversation(messages, structured_output=True)
         decision, opened = self.llm._delegate(
             "stream_chat", conversation, route, (messages,), kwargs, True, target=self._structured
         )
@@ -94,7 +94,7 @@ class RoutedStructuredLLM(StructuredLLM):
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         """Async `stream_chat`."""
         route = kwargs.pop("route", None)
-        conversation = chat_conversation(messages)
+        conversation = chat_conversation(messages, structured_output=True)
         decision, opened = await self.llm._adelegate(
             "astream_chat", conversation, route, (messages,), kwargs, True, target=self._structured
         )
@@ -104,7 +104,12 @@ class RoutedStructuredLLM(StructuredLLM):
         """Route `prompt`, then call the chosen candidate's structured LLM's `complete`."""
         route = kwargs.pop("route", None)
         decision, response = self.llm._delegate(
-            "complete", prompt_conversation(prompt), route, (prompt, formatted), kwargs, target=self._structured
+            "complete",
+            prompt_conversation(prompt, structured_output=True),
+            route,
+            (prompt, formatted),
+            kwargs,
+            target=self._structured,
         )
         return _tagged(response, decision)
 
@@ -112,14 +117,19 @@ class RoutedStructuredLLM(StructuredLLM):
         """Async `complete`."""
         route = kwargs.pop("route", None)
         decision, response = await self.llm._adelegate(
-            "acomplete", prompt_conversation(prompt), route, (prompt, formatted), kwargs, target=self._structured
+            "acomplete",
+            prompt_conversation(prompt, structured_output=True),
+            route,
+            (prompt, formatted),
+            kwargs,
+            target=self._structured,
         )
         return _tagged(response, decision)
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         """Route, then the candidate's structured `stream_complete` (LlamaIndex's own raises NotImplementedError)."""
         route = kwargs.pop("route", None)
-        conversation = prompt_conversation(prompt)
+        conversation = prompt_conversation(prompt, structured_output=True)
         decision, opened = self.llm._delegate(
             "stream_complete", conversation, route, (prompt, formatted), kwargs, True, target=self._structured
         )
@@ -128,7 +138,7 @@ class RoutedStructuredLLM(StructuredLLM):
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         """Async `stream_complete`."""
         route = kwargs.pop("route", None)
-        conversation = prompt_conversation(prompt)
+        conversation = prompt_conversation(prompt, structured_output=True)
         decision, opened = await self.llm._adelegate(
             "astream_complete", conversation, route, (prompt, formatted), kwargs, True, target=self._structured
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from llama_index.core.base.llms.types import ChatMessage, ImageBlock, LLMMetadata, TextBlock
+from llama_index.core.base.llms.types import ChatMessage, ImageBlock, LLMMetadata, MessageRole, TextBlock
 from llama_index.core.llms import MockLLM
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.mock import (
@@ -102,6 +102,23 @@ def test_metadata_is_what_every_candidate_supports():
     assert meta.is_chat_model is True
     assert meta.is_function_calling_model is False
     assert meta.model_name == "router(small|large)"
+
+
+def test_metadata_names_the_wrapped_model_when_all_candidates_share_it():
+    assert RouterLLM(models={"only": _with_meta(model_name="gpt-x")}).metadata.model_name == "gpt-x"
+    same = RouterLLM(models={"east": _with_meta(model_name="gpt-x"), "west": _with_meta(model_name="gpt-x")})
+    assert same.metadata.model_name == "gpt-x"
+    unnamed = RouterLLM(models={"a": MockLLM(), "b": MockLLM()})  # both report LlamaIndex's "unknown"
+    assert unnamed.metadata.model_name == "router(a|b)"
+    assert RouterLLM(models={"only": MockLLM()}).metadata.model_name == "router(only)"
+
+
+def test_metadata_system_role_is_the_shared_one_else_system():
+    developer = {"system_role": MessageRole.DEVELOPER}
+    shared = RouterLLM(models={"a": _with_meta(**developer), "b": _with_meta(**developer)})
+    assert shared.metadata.system_role == MessageRole.DEVELOPER
+    mixed = RouterLLM(models={"a": _with_meta(**developer), "b": _with_meta()})
+    assert mixed.metadata.system_role == MessageRole.SYSTEM
 
 
 def test_metadata_function_calling_when_all_candidates_are(llm):
@@ -286,6 +303,17 @@ def test_assigned_fields_are_stored_as_in_force(llm):
 def test_serialises_with_the_scorer_by_name(llm):
     assert llm.to_dict()["scorer"] == "RuleScorer"
     assert llm.to_dict()["class_name"] == "RouterLLM"
+    assert llm.to_dict()["fallback_on"] is None
     schema = RouterLLM.model_json_schema()["properties"]
     assert schema["scorer"]["type"] == "string"
+    assert "Which errors fall back" in schema["fallback_on"]["description"]
     assert "Ascending cut-offs" in schema["thresholds"]["description"]
+
+
+def test_a_fallback_on_function_serialises_by_name():
+    def not_transient(error: BaseException) -> bool:
+        return not isinstance(error, TimeoutError)
+
+    llm = RouterLLM(models={"a": MockLLM()}, fallback_on=not_transient)
+    assert llm.fallback_on is llm.router.fallback_on is not_transient
+    assert llm.to_dict()["fallback_on"].endswith("not_transient")

@@ -15,7 +15,8 @@ from llama_index.core.llms.mock import MockFunctionCallingLLM
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 
-from langroute import AllCandidatesFailedError, CallableScorer
+from langroute import AllCandidatesFailedError, CallableScorer, Score, Scorer
+from langroute.conversation import Conversation
 from langroute.llama_index import RouterLLM
 
 from .conftest import RaisingLLM, RateLimitError
@@ -115,6 +116,31 @@ def test_structured_predict_routes_the_formatted_prompt_then_runs_the_candidates
     assert small.calls == []
     decision = events.decisions()[0]
     assert (decision.model, decision.score) == ("large", 0.9)
+
+
+class _Seen(Scorer):
+    """Records the conversations it rates."""
+
+    def __init__(self) -> None:
+        self.seen: list[Conversation] = []
+
+    def rate(self, conversation: Conversation) -> Score:
+        self.seen.append(conversation)
+        return Score(0.1, "recorded")
+
+
+def test_the_scorer_sees_the_formatted_prompt_and_that_structured_output_is_asked():
+    scorer = _Seen()
+    llm = RouterLLM(models={"only": NativeStructured()}, scorer=scorer)
+    llm.structured_predict(Weather, PROMPT, city="Lima", level="hard")
+    llm.as_structured_llm(Weather).chat([ChatMessage(role="user", content="hi")])
+    llm.chat([ChatMessage(role="user", content="hi")])
+    assert [c.pairs() for c in scorer.seen] == [
+        [("user", "What is the weather like in Lima? This is a hard question.")],
+        [("user", "hi")],
+        [("user", "hi")],
+    ]
+    assert [c.structured_output for c in scorer.seen] == [True, True, False]
 
 
 def test_route_comes_out_of_llm_kwargs_and_the_rest_is_forwarded(pair):

@@ -6,9 +6,20 @@ from typing import Any
 
 import pytest
 from llama_index.core.agent.workflow import AgentStream, AgentWorkflow, FunctionAgent, ReActAgent
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, ToolCallBlock
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    CompletionResponse,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
 from llama_index.core.bridge.pydantic import BaseModel, Field
-from llama_index.core.llms import MockLLM
+from llama_index.core.llms import CustomLLM, MockLLM
+from llama_index.core.llms.callbacks import llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.mock import MockFunctionCallingLLM
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
@@ -207,3 +218,114 @@ def test_structured_predict_goes_through_function_calling():
     llm = RouterLLM(models={"small": MockFunctionCallingLLM(), "large": MockFunctionCallingLLM()})
     answer = llm.structured_predict(_Answer, PromptTemplate("Weather in {city}?"), city="Paris")
     assert answer == _Answer()
+
+
+# -- tools by capability, not by class ------------------------------------------------------------------------------
+
+
+class _ToolsWithoutSubclassing(CustomLLM):
+    """Calls tools like an integration that does not subclass `FunctionCallingLLM`: it implements `chat_with_tools`
+    and friends and reports ``is_function_calling_model=True``. It asks for the first tool (``city="Lima"``), then
+    answers with the tool's output."""
+
+    calls: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ToolsWithoutSubclassing"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(is_chat_model=True, is_function_calling_model=True, model_name="tools-by-capability")
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return CompletionResponse(text=f"plain: {prompt}")
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        yield self.complete(prompt, formatted, **kwargs)
+
+    def chat_with_tools(self, tools, user_msg=None, chat_history=None, **kwargs: Any) -> ChatResponse:
+        self.calls.append("chat_with_tools")
+        return self._answer(tools, [*(chat_history or []), *([user_msg] if user_msg else [])])
+
+    async def achat_with_tools(self, tools, user_msg=None, chat_history=None, **kwargs: Any) -> ChatResponse:
+        self.calls.append("achat_with_tools")
+        return self._answer(tools, [*(chat_history or []), *([user_msg] if user_msg else [])])
+
+    def stream_chat_with_tools(self, tools, user_msg=None, chat_history=None, **kwargs: Any) -> Any:
+        self.calls.append("stream_chat_with_tools")
+        yield self._answer(tools, [*(chat_history or []), *([user_msg] if user_msg else [])])
+
+    async def astream_chat_with_tools(self, tools, user_msg=None, chat_history=None, **kwargs: Any) -> Any:
+        self.calls.append("astream_chat_with_tools")
+        answer = self._answer(tools, [*(chat_history or []), *([user_msg] if user_msg else [])])
+
+        async def gen() -> Any:
+            yield answer
+
+        return gen()
+
+    def get_tool_calls_from_response(self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any):
+        self.calls.append("get_tool_calls_from_response")
+        blocks = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+        return [ToolSelection(tool_id=b.tool_call_id, tool_name=b.tool_name, tool_kwargs=b.tool_kwargs) for b in blocks]
+
+    @staticmethod
+    def _answer(tools: Any, messages: list[Any]) -> ChatResponse:
+        last = messages[-1]
+        if not isinstance(last, str) and last.role == MessageRole.TOOL:
+            content = f"done: {last.content}"
+            return ChatResponse(message=ChatMessage(role="assistant", content=content), delta=content)
+        call = ToolCallBlock(tool_call_id="call-1", tool_name=tools[0].metadata.name, tool_kwargs={"city": "Lima"})
+        return ChatResponse(message=ChatMessage(role="assistant", blocks=[call]), delta="")
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+async def test_a_tool_caller_that_is_not_a_function_calling_llm_works_behind_the_router(streaming, events):
+    async def run(llm: Any) -> tuple[str, list[str]]:
+        recorder = _Recorder()
+        result = await FunctionAgent(tools=[recorder.tool()], llm=llm, streaming=streaming).run(user_msg="weather?")
+        return str(result.response.content), recorder.calls
+
+    candidate = _ToolsWithoutSubclassing()
+    assert not isinstance(candidate, FunctionCallingLLM)
+    alone = await run(candidate)
+    alone_calls = list(candidate.calls)
+    candidate.calls.clear()
+    routed = await run(RouterLLM(models={"only": candidate}))
+    assert routed == alone == ("done: sunny in Lima", ["Lima"])
+    assert candidate.calls == alone_calls
+    assert alone_calls[0] == ("astream_chat_with_tools" if streaming else "achat_with_tools")
+    assert [d.model for d in events.decisions()] == ["only", "only"]
+
+
+def test_tools_by_capability_next_to_a_function_calling_llm(events):
+    duck = _ToolsWithoutSubclassing()
+    llm = RouterLLM(
+        models={"duck": duck, "mock": MockFunctionCallingLLM()},
+        scorer=CallableScorer(lambda c: 0.9 * ("hard" in c[-1][1])),
+    )
+    assert llm.metadata.is_function_calling_model is True
+    response = llm.chat_with_tools([_Recorder().tool()], user_msg="easy")
+    assert response.additional_kwargs["langroute"]["model"] == "duck"
+    assert [(s.tool_name, s.tool_kwargs) for s in llm.get_tool_calls_from_response(response)] == [
+        ("get_weather", {"city": "Lima"})
+    ]
+    assert duck.calls == ["chat_with_tools", "get_tool_calls_from_response"]
+    chunks = list(llm.stream_chat_with_tools([_Recorder().tool()], user_msg="easy"))
+    assert _tool_names(chunks[-1]) == ["get_weather"]
+    hard = llm.chat_with_tools([_Recorder().tool()], user_msg="hard")
+    assert hard.additional_kwargs["langroute"]["model"] == "mock"
+
+
+def test_a_candidate_that_cannot_call_tools_is_named_in_the_error():
+    llm = RouterLLM(models={"plain": MockLLM()})
+    with pytest.raises(
+        TypeError, match=r"candidate 'plain' \(MockLLM\) has no chat_with_tools\(\), so it cannot call tools"
+    ):
+        llm.chat_with_tools([_Recorder().tool()], user_msg="hi")
+    foreign = ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content="hi"))
+    with pytest.raises(TypeError, match="has no get_tool_calls_from_response"):
+        llm.get_tool_calls_from_response(foreign)
