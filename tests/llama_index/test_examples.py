@@ -28,7 +28,7 @@ def _run(name: str) -> str:
     return done.stdout
 
 
-@pytest.mark.parametrize("name", ["llama_index_agent.py", "llama_index_query.py"])
+@pytest.mark.parametrize("name", ["llama_index_agent.py", "llama_index_query.py", "llama_index_structured.py"])
 def test_example_opens_with_what_it_shows_and_how_to_run_it(name):
     text = (ROOT / "examples" / name).read_text()
     assert text.startswith('"""')
@@ -49,3 +49,11 @@ def test_query_example():
     assert "   routed to large (score=0.90" in out
     assert "A: text text text text text text" in out
     assert "LLM calls seen by the legacy handler: 2" in out
+
+
+def test_structured_example():
+    out = _run("llama_index_structured.py")
+    assert "structured response: {'city': 'Paris', 'sunny': True, 'temperature_c': 21}" in out
+    assert "answered by small; calls: small=3, large=0 (the policy retried small)" in out
+    assert "  [langroute] -> large, fallback from small" in out
+    assert "answered by large; calls: small=1, large=1 (the router fell back)" in out

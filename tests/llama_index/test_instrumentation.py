@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from llama_index.core import Settings
 from llama_index.core.base.llms.types import ChatMessage
+from llama_index.core.bridge.pydantic import BaseModel
 from llama_index.core.callbacks import CallbackManager, CBEventType, EventPayload, LlamaDebugHandler
 from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.events.llm import LLMChatStartEvent
+from llama_index.core.instrumentation.events.llm import LLMChatStartEvent, LLMStructuredPredictStartEvent
 from llama_index.core.instrumentation.span_handlers import SimpleSpanHandler
 from llama_index.core.llms import MockLLM
+from llama_index.core.llms.mock import MockFunctionCallingLLM
+from llama_index.core.prompts import PromptTemplate
 
 from langroute import Router
 from langroute.llama_index import RouterLLM, RoutingDecisionEvent
@@ -155,3 +158,27 @@ async def test_legacy_handler_on_async_calls_and_fallback_sees_what_the_candidat
     ]
     assert routed == await direct()
     assert "RouterLLM" not in routed
+
+
+class _Answer(BaseModel):
+    city: str = "Paris"
+
+
+def test_structured_output_reports_in_the_routers_span_and_the_candidate_fires_its_own_events(events):
+    llm = RouterLLM(models={"small": MockFunctionCallingLLM(), "large": MockFunctionCallingLLM()})
+    spans = SimpleSpanHandler()
+    root = get_dispatcher()
+    root.add_span_handler(spans)
+    try:
+        llm.structured_predict(_Answer, PromptTemplate("Weather in {city}?"), city="Paris")
+        llm.as_structured_llm(_Answer).chat(MSGS)
+    finally:
+        root.span_handlers.remove(spans)
+    predict, structured_chat = events.decisions()
+    assert predict.span_id.startswith("RouterLLM.structured_predict-")
+    assert structured_chat.span_id.startswith("RoutedStructuredLLM.chat-")
+    starts = [e for e in events.events if isinstance(e, LLMStructuredPredictStartEvent)]
+    assert len(starts) == 2  # one per call: the candidate's own, none from the router
+    by_id = {span.id_: span for span in spans.completed_spans}
+    assert by_id[starts[0].span_id].parent_id == predict.span_id
+    assert by_id[by_id[starts[1].span_id].parent_id].parent_id == structured_chat.span_id  # via its StructuredLLM
