@@ -21,5 +21,6 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from langroute.llama_index.events import RoutingDecisionEvent
 from langroute.llama_index.llm import RouterLLM
+from langroute.llama_index.structured import RoutedStructuredLLM
 
-__all__ = ["RouterLLM", "RoutingDecisionEvent"]
+__all__ = ["RoutedStructuredLLM", "RouterLLM", "RoutingDecisionEvent"]

@@ -3,7 +3,8 @@
 How a call flows (sync and async alike), and where each step lives:
 
 1. the public method turns its input into a core `Conversation` (`langroute.llama_index.messages`: messages,
-   a prompt, a ``*_with_tools`` call's history, a structured-output prompt template);
+   a prompt, a ``*_with_tools`` call's history, a structured-output prompt template). The structured-output
+   methods (``structured_predict``..., ``as_structured_llm``) live in `langroute.llama_index.structured`;
 2. `RouterLLM._delegate` (`_adelegate`) asks the core `Router` for a `RoutingDecision` (a forced one for
    ``route=...``), dispatches a `RoutingDecisionEvent` inside the router's span, then calls the chosen candidate's
    *own* method of the same name (``chat``, ``stream_complete``, ``achat_with_tools``, ``structured_predict``...),
@@ -14,12 +15,13 @@ How a call flows (sync and async alike), and where each step lives:
    failure to the core's `Attempts`, which picks the next candidate (or raises: the candidate's own error when only
    one was tried, else an `AllCandidatesFailedError` that is also the failures' common class);
 4. the public method puts the decision dict in ``response.additional_kwargs["langroute"]`` (on every streamed
-   chunk); structured outputs (pydantic objects) carry no decision: read it from the `RoutingDecisionEvent`.
+   chunk; `langroute.llama_index.responses`); structured outputs (pydantic objects) carry no decision: read it
+   from the `RoutingDecisionEvent`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
 from llama_index.core.base.llms.types import (
@@ -37,25 +39,19 @@ from llama_index.core.callbacks import CallbackManager
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import LLM, ToolSelection
-from llama_index.core.prompts import BasePromptTemplate
-from llama_index.core.types import Model, PydanticProgramMode
+from llama_index.core.types import PydanticProgramMode
 
 from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
 from langroute.errors import ConfigError
 from langroute.llama_index.events import RoutingDecisionEvent
-from langroute.llama_index.messages import (
-    chat_conversation,
-    prompt_conversation,
-    template_conversation,
-    tools_conversation,
-)
+from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
+from langroute.llama_index.responses import END, atagged_stream, tagged, tagged_stream
+from langroute.llama_index.structured import StructuredOutputMixin
 from langroute.router import Router, check_models, default_scorer
 from langroute.scorers.base import Scorer
 
 if TYPE_CHECKING:
-    from llama_index.core.bridge.pydantic import BaseModel
-    from llama_index.core.llms.structured_llm import StructuredLLM
     from llama_index.core.tools import BaseTool
 
 __all__ = ["RouterLLM"]
@@ -65,7 +61,6 @@ dispatcher = get_dispatcher(__name__)
 T = TypeVar("T")
 
 _ROUTING_FIELDS: Final = ("models", "scorer", "thresholds", "fallbacks", "fallback_on")
-_END: Final = object()  # marks a stream that ended before its first chunk
 
 _FallbackOnField = Annotated[
     tuple[type[BaseException], ...] | Callable[[BaseException], bool] | None,
@@ -74,7 +69,7 @@ _FallbackOnField = Annotated[
 _UNKNOWN_MODEL: Final = LLMMetadata().model_name  # what an LLM that does not name its model reports
 
 
-class RouterLLM(FunctionCallingLLM):
+class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
     """Send each call to the cheapest candidate LLM that can handle it.
 
     Setup:
@@ -225,19 +220,19 @@ class RouterLLM(FunctionCallingLLM):
         """Route `messages`, then call the chosen candidate's `chat`. ``route="name"`` forces a candidate."""
         route = kwargs.pop("route", None)
         decision, response = self._delegate("chat", chat_conversation(messages), route, (messages,), kwargs)
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async `chat`."""
         route = kwargs.pop("route", None)
         decision, response = await self._adelegate("achat", chat_conversation(messages), route, (messages,), kwargs)
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Route `prompt`, then call the chosen candidate's `complete`. ``route="name"`` forces a candidate."""
         route = kwargs.pop("route", None)
         decision, response = self._delegate("complete", prompt_conversation(prompt), route, (prompt, formatted), kwargs)
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Async `complete`."""
@@ -245,20 +240,20 @@ class RouterLLM(FunctionCallingLLM):
         decision, response = await self._adelegate(
             "acomplete", prompt_conversation(prompt), route, (prompt, formatted), kwargs
         )
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Route `messages`, then stream the chosen candidate's own `stream_chat`."""
         route = kwargs.pop("route", None)
         decision, opened = self._delegate("stream_chat", chat_conversation(messages), route, (messages,), kwargs, True)
-        return _tagged_stream(opened, decision)
+        return tagged_stream(opened, decision)
 
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         """Async `stream_chat`."""
         route = kwargs.pop("route", None)
         conversation = chat_conversation(messages)
         decision, opened = await self._adelegate("astream_chat", conversation, route, (messages,), kwargs, True)
-        return _atagged_stream(opened, decision)
+        return atagged_stream(opened, decision)
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         """Route `prompt`, then stream the chosen candidate's own `stream_complete`."""
@@ -266,7 +261,7 @@ class RouterLLM(FunctionCallingLLM):
         decision, opened = self._delegate(
             "stream_complete", prompt_conversation(prompt), route, (prompt, formatted), kwargs, True
         )
-        return _tagged_stream(opened, decision)
+        return tagged_stream(opened, decision)
 
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         """Async `stream_complete`."""
@@ -275,7 +270,7 @@ class RouterLLM(FunctionCallingLLM):
         decision, opened = await self._adelegate(
             "astream_complete", conversation, route, (prompt, formatted), kwargs, True
         )
-        return _atagged_stream(opened, decision)
+        return atagged_stream(opened, decision)
 
     # -- function calling ---------------------------------------------------------------------------------------
 
@@ -295,7 +290,7 @@ class RouterLLM(FunctionCallingLLM):
             tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
         )
         decision, response = self._delegate("chat_with_tools", *request)
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     @dispatcher.span
     async def achat_with_tools(
@@ -313,7 +308,7 @@ class RouterLLM(FunctionCallingLLM):
             tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
         )
         decision, response = await self._adelegate("achat_with_tools", *request)
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     @dispatcher.span
     def stream_chat_with_tools(
@@ -331,7 +326,7 @@ class RouterLLM(FunctionCallingLLM):
             tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
         )
         decision, opened = self._delegate("stream_chat_with_tools", *request, True)
-        return _tagged_stream(opened, decision)
+        return tagged_stream(opened, decision)
 
     @dispatcher.span
     async def astream_chat_with_tools(
@@ -349,7 +344,7 @@ class RouterLLM(FunctionCallingLLM):
             tools, user_msg, chat_history, verbose, allow_parallel_tool_calls, tool_required, kwargs
         )
         decision, opened = await self._adelegate("astream_chat_with_tools", *request, True)
-        return _atagged_stream(opened, decision)
+        return atagged_stream(opened, decision)
 
     def get_tool_calls_from_response(
         self,
@@ -409,82 +404,6 @@ class RouterLLM(FunctionCallingLLM):
         )
         return {**prepared, "route": decision.model}
 
-    # -- structured output --------------------------------------------------------------------------------------
-
-    def structured_predict(
-        self,
-        output_cls: type[Model],
-        prompt: BasePromptTemplate,
-        llm_kwargs: dict[str, Any] | None = None,
-        **prompt_args: Any,
-    ) -> Model:
-        """Route the formatted `prompt`, then run the chosen candidate's own `structured_predict`.
-
-        The candidate builds its own program (function calling, a native JSON mode, its own
-        ``pydantic_program_mode``). ``llm_kwargs={"route": "name"}`` forces a candidate; ``route`` is not forwarded.
-        """
-        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
-        _, output = self._delegate("structured_predict", conversation, route, (output_cls, prompt), kwargs)
-        return output
-
-    async def astructured_predict(
-        self,
-        output_cls: type[Model],
-        prompt: BasePromptTemplate,
-        llm_kwargs: dict[str, Any] | None = None,
-        **prompt_args: Any,
-    ) -> Model:
-        """Async `structured_predict`."""
-        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
-        _, output = await self._adelegate("astructured_predict", conversation, route, (output_cls, prompt), kwargs)
-        return output
-
-    def stream_structured_predict(
-        self,
-        output_cls: type[Model],
-        prompt: BasePromptTemplate,
-        llm_kwargs: dict[str, Any] | None = None,
-        **prompt_args: Any,
-    ) -> Generator[Any, None, None]:
-        """Route, then stream the chosen candidate's own partial objects (fallback before the first one)."""
-        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
-        _, opened = self._delegate("stream_structured_predict", conversation, route, (output_cls, prompt), kwargs, True)
-        return _resumed(opened)
-
-    async def astream_structured_predict(
-        self,
-        output_cls: type[Model],
-        prompt: BasePromptTemplate,
-        llm_kwargs: dict[str, Any] | None = None,
-        **prompt_args: Any,
-    ) -> AsyncGenerator[Any, None]:
-        """Async `stream_structured_predict`."""
-        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
-        args = (output_cls, prompt)
-        _, opened = await self._adelegate("astream_structured_predict", conversation, route, args, kwargs, True)
-        return _aresumed(opened)
-
-    def as_structured_llm(self, output_cls: type[BaseModel], **kwargs: Any) -> StructuredLLM:
-        """An LLM answering `output_cls` JSON: each call routes, then runs the chosen candidate's ``as_structured_llm``.
-
-        ``FunctionAgent(output_cls=...)`` and ``AgentWorkflow(output_cls=...)`` take this path. `kwargs` go to the
-        candidate's ``as_structured_llm``; responses carry the decision like `chat`'s.
-        """
-        from langroute.llama_index.structured import RoutedStructuredLLM
-
-        return RoutedStructuredLLM(llm=self, output_cls=output_cls, options=kwargs)
-
-    def _structured_request(
-        self, prompt: BasePromptTemplate, llm_kwargs: dict[str, Any] | None, prompt_args: dict[str, Any]
-    ) -> tuple[Conversation, str | None, dict[str, Any]]:
-        """``(conversation, route, kwargs)`` for a ``*structured_predict`` call; `route` comes out of `llm_kwargs`."""
-        route = None
-        if llm_kwargs is not None:
-            llm_kwargs = dict(llm_kwargs)  # programs pop keys from it; the caller's dict stays as it was
-            route = llm_kwargs.pop("route", None)
-        conversation = template_conversation(prompt, prompt_args, llm=self)
-        return conversation, route, {"llm_kwargs": llm_kwargs, **prompt_args}
-
     # -- the fallback boundary ----------------------------------------------------------------------------------
 
     def _delegate(
@@ -500,7 +419,7 @@ class RouterLLM(FunctionCallingLLM):
         """Decide, report, call ``candidate.<method>(*args, **kwargs)``; fall back while nothing was produced.
 
         For a stream the first chunk is pulled here, so a candidate that fails before it is replaced; the
-        result is then ``(first_chunk_or__END, rest)``. `target` turns the candidate into the object whose
+        result is then ``(first_chunk_or_END, rest)``. `target` turns the candidate into the object whose
         `method` is called (``as_structured_llm`` uses it).
         """
         router = self._router  # one read: a private attribute goes through pydantic's __getattr__ (~2 us)
@@ -511,7 +430,7 @@ class RouterLLM(FunctionCallingLLM):
                 result = self._bound(decision.model, method, target)(*args, **kwargs)
                 if stream:
                     chunks = iter(result)
-                    result = (next(chunks, _END), chunks)
+                    result = (next(chunks, END), chunks)
                 return decision, result
             except Exception as exc:  # noqa: BLE001 - the fallback boundary: the core picks the next candidate
                 attempts.failed(exc)
@@ -536,7 +455,7 @@ class RouterLLM(FunctionCallingLLM):
                 result = await self._bound(decision.model, method, target)(*args, **kwargs)
                 if stream:
                     chunks = aiter(result)
-                    result = (await anext(chunks, _END), chunks)
+                    result = (await anext(chunks, END), chunks)
                 return decision, result
             except Exception as exc:  # noqa: BLE001 - the fallback boundary: the core picks the next candidate
                 attempts.failed(exc)
@@ -636,45 +555,3 @@ def _shared(values: Iterable[T]) -> T | None:
 
 def _report(decision: RoutingDecision) -> None:
     dispatcher.event(RoutingDecisionEvent.from_decision(decision))
-
-
-def _tagged(response: Any, decision: RoutingDecision) -> Any:
-    """Put the decision dict in ``response.additional_kwargs["langroute"]`` (never in the message's kwargs)."""
-    response.additional_kwargs = {**response.additional_kwargs, "langroute": decision.to_dict()}
-    return response
-
-
-def _tagged_stream(opened: tuple[Any, Iterator[Any]], decision: RoutingDecision) -> Iterator[Any]:
-    first, rest = opened
-    if first is _END:
-        return
-    yield _tagged(first, decision)
-    for chunk in rest:
-        yield _tagged(chunk, decision)
-
-
-async def _atagged_stream(opened: tuple[Any, AsyncIterator[Any]], decision: RoutingDecision) -> AsyncIterator[Any]:
-    first, rest = opened
-    if first is _END:
-        return
-    yield _tagged(first, decision)
-    async for chunk in rest:
-        yield _tagged(chunk, decision)
-
-
-def _resumed(opened: tuple[Any, Iterator[Any]]) -> Generator[Any, None, None]:
-    """The stream as the candidate produced it (first item included), for items that cannot carry the decision."""
-    first, rest = opened
-    if first is _END:
-        return
-    yield first
-    yield from rest
-
-
-async def _aresumed(opened: tuple[Any, AsyncIterator[Any]]) -> AsyncGenerator[Any, None]:
-    first, rest = opened
-    if first is _END:
-        return
-    yield first
-    async for item in rest:
-        yield item

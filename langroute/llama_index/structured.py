@@ -1,5 +1,8 @@
-"""`RoutedStructuredLLM`: what `RouterLLM.as_structured_llm` returns; each call routes, then runs the chosen
-candidate's own ``as_structured_llm(output_cls)``.
+"""Structured output through `RouterLLM`: route first, then the chosen candidate's own implementation.
+
+`StructuredOutputMixin` gives `RouterLLM` its ``structured_predict`` family and ``as_structured_llm``;
+`RoutedStructuredLLM` is what ``as_structured_llm`` returns: each call routes, then runs the chosen candidate's own
+``as_structured_llm(output_cls)``.
 
 ```python
 from pydantic import BaseModel
@@ -21,8 +24,8 @@ own structured output (a native JSON mode, its own tool choice) serves it, as it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -33,14 +36,111 @@ from llama_index.core.base.llms.types import (
     CompletionResponseAsyncGen,
     CompletionResponseGen,
 )
-from llama_index.core.bridge.pydantic import Field
+from llama_index.core.bridge.pydantic import BaseModel, Field
+from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.llms.llm import LLM
 from llama_index.core.llms.structured_llm import StructuredLLM
+from llama_index.core.prompts import BasePromptTemplate
+from llama_index.core.types import Model
 
-from langroute.llama_index.llm import RouterLLM, _atagged_stream, _tagged, _tagged_stream
-from langroute.llama_index.messages import chat_conversation, prompt_conversation
+from langroute.conversation import Conversation
+from langroute.llama_index.messages import chat_conversation, prompt_conversation, template_conversation
+from langroute.llama_index.responses import aresumed, atagged_stream, resumed, tagged, tagged_stream
 
-__all__ = ["RoutedStructuredLLM"]
+if TYPE_CHECKING:
+    from langroute.decision import RoutingDecision
+    from langroute.llama_index.llm import RouterLLM
+
+__all__ = ["RoutedStructuredLLM", "StructuredOutputMixin"]
+
+dispatcher = get_dispatcher(__name__)
+
+
+class StructuredOutputMixin:
+    """`RouterLLM`'s structured output: each method routes the formatted prompt through ``_delegate``.
+
+    Listed before `FunctionCallingLLM` among `RouterLLM`'s bases, so these replace `LLM`'s generic programs.
+    """
+
+    if TYPE_CHECKING:  # provided by RouterLLM
+        _delegate: Callable[..., tuple[RoutingDecision, Any]]
+        _adelegate: Callable[..., Awaitable[tuple[RoutingDecision, Any]]]
+
+    @dispatcher.span
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Route the formatted `prompt`, then run the chosen candidate's own `structured_predict`.
+
+        The candidate builds its own program (function calling, a native JSON mode, its own
+        ``pydantic_program_mode``). ``llm_kwargs={"route": "name"}`` forces a candidate; ``route`` is not forwarded.
+        """
+        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
+        _, output = self._delegate("structured_predict", conversation, route, (output_cls, prompt), kwargs)
+        return output
+
+    @dispatcher.span
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Async `structured_predict`."""
+        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
+        _, output = await self._adelegate("astructured_predict", conversation, route, (output_cls, prompt), kwargs)
+        return output
+
+    @dispatcher.span
+    def stream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Any, None, None]:
+        """Route, then stream the chosen candidate's own partial objects (fallback before the first one)."""
+        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
+        _, opened = self._delegate("stream_structured_predict", conversation, route, (output_cls, prompt), kwargs, True)
+        return resumed(opened)
+
+    @dispatcher.span
+    async def astream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Any, None]:
+        """Async `stream_structured_predict`."""
+        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
+        args = (output_cls, prompt)
+        _, opened = await self._adelegate("astream_structured_predict", conversation, route, args, kwargs, True)
+        return aresumed(opened)
+
+    def as_structured_llm(self, output_cls: type[BaseModel], **kwargs: Any) -> StructuredLLM:
+        """An LLM answering `output_cls` JSON: each call routes, then runs the chosen candidate's ``as_structured_llm``.
+
+        ``FunctionAgent(output_cls=...)`` and ``AgentWorkflow(output_cls=...)`` take this path. `kwargs` go to the
+        candidate's ``as_structured_llm``; responses carry the decision like `chat`'s.
+        """
+        return RoutedStructuredLLM(llm=self, output_cls=output_cls, options=kwargs)
+
+    def _structured_request(
+        self, prompt: BasePromptTemplate, llm_kwargs: dict[str, Any] | None, prompt_args: dict[str, Any]
+    ) -> tuple[Conversation, str | None, dict[str, Any]]:
+        """``(conversation, route, kwargs)`` for a ``*structured_predict`` call; `route` comes out of `llm_kwargs`."""
+        route = None
+        if llm_kwargs is not None:
+            llm_kwargs = dict(llm_kwargs)  # programs pop keys from it; the caller's dict stays as it was
+            route = llm_kwargs.pop("route", None)
+        conversation = template_conversation(prompt, prompt_args, llm=cast("LLM", self))
+        return conversation, route, {"llm_kwargs": llm_kwargs, **prompt_args}
 
 
 class RoutedStructuredLLM(StructuredLLM):
@@ -51,7 +151,6 @@ class RoutedStructuredLLM(StructuredLLM):
     method on ``candidate.as_structured_llm(output_cls, **options)``; ``route="name"`` forces a candidate.
     """
 
-    llm: RouterLLM = Field(description="The router whose candidates answer.")
     options: dict[str, Any] = Field(
         default_factory=dict, exclude=True, description="Keyword arguments for each candidate's as_structured_llm."
     )
@@ -61,6 +160,10 @@ class RoutedStructuredLLM(StructuredLLM):
         """Name used in serialised LLMs."""
         return "RoutedStructuredLLM"
 
+    def _routed(self) -> RouterLLM:
+        """The `RouterLLM` whose candidates answer (the ``llm`` field)."""
+        return cast("RouterLLM", self.llm)
+
     def _structured(self, candidate: LLM) -> LLM:
         return candidate.as_structured_llm(self.output_cls, **self.options)
 
@@ -68,42 +171,42 @@ class RoutedStructuredLLM(StructuredLLM):
         """Route `messages`, then call the chosen candidate's structured LLM's `chat`."""
         route = kwargs.pop("route", None)
         conversation = chat_conversation(messages, structured_output=True)
-        decision, response = self.llm._delegate(
+        decision, response = self._routed()._delegate(
             "chat", conversation, route, (messages,), kwargs, target=self._structured
         )
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async `chat`."""
         route = kwargs.pop("route", None)
         conversation = chat_conversation(messages, structured_output=True)
-        decision, response = await self.llm._adelegate(
+        decision, response = await self._routed()._adelegate(
             "achat", conversation, route, (messages,), kwargs, target=self._structured
         )
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Route `messages`, then stream the chosen candidate's partial objects as JSON."""
         route = kwargs.pop("route", None)
         conversation = chat_conversation(messages, structured_output=True)
-        decision, opened = self.llm._delegate(
+        decision, opened = self._routed()._delegate(
             "stream_chat", conversation, route, (messages,), kwargs, True, target=self._structured
         )
-        return _tagged_stream(opened, decision)
+        return tagged_stream(opened, decision)
 
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         """Async `stream_chat`."""
         route = kwargs.pop("route", None)
         conversation = chat_conversation(messages, structured_output=True)
-        decision, opened = await self.llm._adelegate(
+        decision, opened = await self._routed()._adelegate(
             "astream_chat", conversation, route, (messages,), kwargs, True, target=self._structured
         )
-        return _atagged_stream(opened, decision)
+        return atagged_stream(opened, decision)
 
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Route `prompt`, then call the chosen candidate's structured LLM's `complete`."""
         route = kwargs.pop("route", None)
-        decision, response = self.llm._delegate(
+        decision, response = self._routed()._delegate(
             "complete",
             prompt_conversation(prompt, structured_output=True),
             route,
@@ -111,12 +214,12 @@ class RoutedStructuredLLM(StructuredLLM):
             kwargs,
             target=self._structured,
         )
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Async `complete`."""
         route = kwargs.pop("route", None)
-        decision, response = await self.llm._adelegate(
+        decision, response = await self._routed()._adelegate(
             "acomplete",
             prompt_conversation(prompt, structured_output=True),
             route,
@@ -124,22 +227,22 @@ class RoutedStructuredLLM(StructuredLLM):
             kwargs,
             target=self._structured,
         )
-        return _tagged(response, decision)
+        return tagged(response, decision)
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         """Route, then the candidate's structured `stream_complete` (LlamaIndex's own raises NotImplementedError)."""
         route = kwargs.pop("route", None)
         conversation = prompt_conversation(prompt, structured_output=True)
-        decision, opened = self.llm._delegate(
+        decision, opened = self._routed()._delegate(
             "stream_complete", conversation, route, (prompt, formatted), kwargs, True, target=self._structured
         )
-        return _tagged_stream(opened, decision)
+        return tagged_stream(opened, decision)
 
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         """Async `stream_complete`."""
         route = kwargs.pop("route", None)
         conversation = prompt_conversation(prompt, structured_output=True)
-        decision, opened = await self.llm._adelegate(
+        decision, opened = await self._routed()._adelegate(
             "astream_complete", conversation, route, (prompt, formatted), kwargs, True, target=self._structured
         )
-        return _atagged_stream(opened, decision)
+        return atagged_stream(opened, decision)

@@ -17,7 +17,7 @@ from llama_index.core.tools import FunctionTool
 
 from langroute import AllCandidatesFailedError, CallableScorer, Score, Scorer
 from langroute.conversation import Conversation
-from langroute.llama_index import RouterLLM
+from langroute.llama_index import RoutedStructuredLLM, RouterLLM
 
 from .conftest import RaisingLLM, RateLimitError
 
@@ -236,6 +236,8 @@ def test_as_structured_llm_routes_each_call_to_the_candidates_own_structured_llm
     assert Weather.model_validate_json(easy.message.content).city == "Oslo"
     assert [d.model for d in events.decisions()] == ["large", "small"]
     assert structured.metadata == llm.metadata
+    assert isinstance(structured, RoutedStructuredLLM)
+    assert structured.to_dict()["llm"]["class_name"] == "RouterLLM"
 
 
 async def test_as_structured_llm_async_and_streams(pair):
