@@ -43,7 +43,6 @@ from llama_index.core.types import PydanticProgramMode
 
 from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
-from langroute.errors import ConfigError
 from langroute.llama_index.events import RoutingDecisionEvent
 from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
 from langroute.llama_index.responses import END, atagged_stream, tagged, tagged_stream
@@ -67,6 +66,7 @@ _FallbackOnField = Annotated[
     WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}, {"type": "null"}]}),
 ]
 _UNKNOWN_MODEL: Final = LLMMetadata().model_name  # what an LLM that does not name its model reports
+_DEFAULT_MODE: Final = PydanticProgramMode.DEFAULT
 
 
 class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
@@ -146,34 +146,37 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
     def __init__(self, **data: Any) -> None:
         """Validate the routing config (errors name the field), then build the LLM.
 
+        A ``pydantic_program_mode`` given here (or assigned later, e.g. by ``Settings.pydantic_program_mode = ...``)
+        is passed on to every candidate, since each candidate runs its own structured output.
+
         Raises:
-            ConfigError: `models` is empty, `thresholds` has the wrong length, order or range, or
-                `pydantic_program_mode` is set (a `ValueError`).
+            ConfigError: `models` is empty, or `thresholds` has the wrong length, order or range (a `ValueError`).
             TypeError: `models` is not a dict of LlamaIndex `LLM`s, `scorer` is not a langroute `Scorer`, or
                 `fallback_on` is neither exception classes nor a function.
         """
         config = {"fallbacks": True} | {field: data[field] for field in _ROUTING_FIELDS if field in data}
         router = _build_router(config)
-        _check_program_mode(data.get("pydantic_program_mode"))
         super().__init__(**(data | _field_values(config, router)))
         self._router = router
         self._share_callback_manager(previous=None)
+        if "pydantic_program_mode" in data:
+            self._share_program_mode()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        """Keep the router and the candidates' callback manager in step with the fields."""
+        """Keep the router, the candidates' callback manager and program mode in step with the fields."""
         router = None
         if name in _ROUTING_FIELDS:
             config = {field: getattr(self, field) for field in _ROUTING_FIELDS} | {name: value}
             router = _build_router(config)
             value = _field_values(config, router)[name]
-        elif name == "pydantic_program_mode":
-            _check_program_mode(value)
         previous = self.__dict__.get("callback_manager")
         super().__setattr__(name, value)
         if router is not None:
             self._router = router
         if name in ("callback_manager", "models"):
             self._share_callback_manager(previous=previous)
+        if name == "pydantic_program_mode" or (name == "models" and self.pydantic_program_mode != _DEFAULT_MODE):
+            self._share_program_mode()
 
     @classmethod
     def class_name(cls) -> str:
@@ -466,6 +469,11 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         candidate = self.models[name]
         return _method(candidate if target is None else target(candidate), name, method)
 
+    def _share_program_mode(self) -> None:
+        """Set the router's ``pydantic_program_mode`` on every candidate (their structured output reads their own)."""
+        for candidate in self.models.values():
+            candidate.pydantic_program_mode = self.pydantic_program_mode
+
     def _share_callback_manager(self, previous: CallbackManager | None) -> None:
         """Give the router's callback manager to candidates that have no handlers of their own.
 
@@ -501,15 +509,6 @@ def _field_values(config: Mapping[str, Any], router: Router) -> dict[str, Any]:
         "fallbacks": router.fallbacks,
         "fallback_on": router.fallback_on,
     }
-
-
-def _check_program_mode(mode: object) -> None:
-    """Refuse a router-level ``pydantic_program_mode``: each candidate runs its own structured output."""
-    if mode is not None and mode != PydanticProgramMode.DEFAULT:
-        raise ConfigError(
-            f"pydantic_program_mode={mode!r}: RouterLLM runs each candidate's own structured output, so set "
-            "pydantic_program_mode on the candidates instead"
-        )
 
 
 def _tools_request(

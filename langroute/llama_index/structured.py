@@ -77,7 +77,8 @@ class StructuredOutputMixin:
         """Route the formatted `prompt`, then run the chosen candidate's own `structured_predict`.
 
         The candidate builds its own program (function calling, a native JSON mode, its own
-        ``pydantic_program_mode``). ``llm_kwargs={"route": "name"}`` forces a candidate; ``route`` is not forwarded.
+        ``pydantic_program_mode``, which the router's, when set, overrides). ``llm_kwargs={"route": "name"}`` forces
+        a candidate; ``route`` is not forwarded.
         """
         conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
         _, output = self._delegate("structured_predict", conversation, route, (output_cls, prompt), kwargs)

@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
 import pytest
+from llama_index.core import Settings
 from llama_index.core.agent.workflow import AgentWorkflow, FunctionAgent
 from llama_index.core.base.llms.types import ChatMessage, CompletionResponse, LLMMetadata
 from llama_index.core.bridge.pydantic import BaseModel, Field
@@ -14,6 +15,7 @@ from llama_index.core.llms.callbacks import llm_completion_callback
 from llama_index.core.llms.mock import MockFunctionCallingLLM
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
+from llama_index.core.types import PydanticProgramMode
 
 from langroute import AllCandidatesFailedError, CallableScorer, Score, Scorer
 from langroute.conversation import Conversation
@@ -202,12 +204,21 @@ def test_structured_predict_all_failing():
     assert list(info.value.errors) == ["small", "large"]
 
 
-def test_router_level_program_mode_is_refused_with_the_fix():
-    with pytest.raises(ValueError, match=r"pydantic_program_mode=.*set pydantic_program_mode on the candidates"):
-        RouterLLM(models={"only": NativeStructured()}, pydantic_program_mode="llm")
-    llm = RouterLLM(models={"only": NativeStructured()}, pydantic_program_mode="default")
-    with pytest.raises(ValueError, match="pydantic_program_mode"):
-        llm.pydantic_program_mode = "function"
+def test_the_routers_program_mode_reaches_the_candidates(clean_settings):
+    def json_reply(messages: Any, **kwargs: Any) -> ChatMessage:
+        return ChatMessage(role="assistant", content='{"city": "Rome", "sunny": false}')
+
+    small, large = (MockFunctionCallingLLM(is_chat_model=True, response_generator=json_reply) for _ in range(2))
+    llm = RouterLLM(models={"small": small, "large": large}, pydantic_program_mode="llm")
+    assert small.pydantic_program_mode == large.pydantic_program_mode == PydanticProgramMode.LLM
+    assert llm.structured_predict(Weather, PROMPT, city="Rome", level="easy") == Weather(city="Rome", sunny=False)
+
+    Settings.llm = llm
+    Settings.pydantic_program_mode = PydanticProgramMode.DEFAULT  # LlamaIndex sets it on Settings.llm
+    assert small.pydantic_program_mode == large.pydantic_program_mode == PydanticProgramMode.DEFAULT
+    untouched = MockFunctionCallingLLM(pydantic_program_mode=PydanticProgramMode.FUNCTION)
+    RouterLLM(models={"only": untouched})  # not given: each candidate keeps its own
+    assert untouched.pydantic_program_mode == PydanticProgramMode.FUNCTION
 
 
 # -- as_structured_llm ----------------------------------------------------------------------------------------------
