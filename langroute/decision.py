@@ -48,6 +48,8 @@ class RoutingDecision(NamedTuple):
             candidates are priced; ``None`` before the call (in decision events) or when unknown.
         baseline_cost_usd: what the same tokens would have cost on the strongest candidate.
         would_cost_usd: in shadow mode, what the same tokens would have cost on `would_route`.
+        inner: when the candidate is itself a router, its own decision dict for this call (the outer router
+            counts the call; the inner decision is kept here); else ``None``.
     """
 
     id: str
@@ -72,6 +74,7 @@ class RoutingDecision(NamedTuple):
     cost_usd: float | None = None
     baseline_cost_usd: float | None = None
     would_cost_usd: float | None = None
+    inner: Mapping[str, Any] | None = None
 
     @property
     def index(self) -> int:
@@ -103,6 +106,7 @@ class RoutingDecision(NamedTuple):
             "cost_usd": self.cost_usd,
             "baseline_cost_usd": self.baseline_cost_usd,
             "would_cost_usd": self.would_cost_usd,
+            "inner": dict(self.inner) if self.inner is not None else None,
         }
 
     def fallback(self, model: str, error: BaseException | None) -> RoutingDecision:
@@ -125,6 +129,10 @@ class RoutingDecision(NamedTuple):
             escalation=escalation,
             reason=f"{self.reason}; escalated: {self.model}'s answer failed {escalation}",
         )
+
+    def with_inner(self, inner: Mapping[str, Any] | None) -> RoutingDecision:
+        """The decision with the inner router's decision dict (when the candidate is a router itself)."""
+        return self._replace(inner=inner) if inner is not None else self
 
     def with_cost(
         self, cost_usd: float | None, baseline_cost_usd: float | None, would_cost_usd: float | None = None

@@ -109,6 +109,7 @@ def test_decision_dict_has_the_contract_keys():
         "cost_usd": None,
         "baseline_cost_usd": None,
         "would_cost_usd": None,
+        "inner": None,
     }
     assert list(decision.to_dict()) == list(DECISION_FIELDS)
     fresh = RoutingPolicy(["small", "large"]).decide(Score(0.1), scorer="X")
