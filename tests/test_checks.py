@@ -206,6 +206,11 @@ def test_as_checks_validates_once():
     assert as_checks([empty_answer, refusal]) == (empty_answer, refusal)
     with pytest.raises(TypeError, match=r"escalate\[1\]=str is not a check: pass callables"):
         as_checks([empty_answer, "refusal"])
+    with pytest.raises(
+        TypeError,
+        match=r"escalate='refusal' is a string: pass the check itself, e.g. escalate=\[langroute.checks.refusal\]",
+    ):
+        as_checks("refusal")
     with pytest.raises(TypeError, match=r"checks\[0\]=int"):
         as_checks([3], field="checks")
 
