@@ -379,6 +379,8 @@ def invalid_tool_call(conversation: Conversation, answer: Answer) -> bool | str:
         if arguments is None:
             return f"tool call {i} ({_shown(call.name)}): {why}"
         schema = tools.get(call.name) if tools is not None else None
+        if schema and isinstance(schema.get("function"), Mapping):  # a whole OpenAI tool dict: use its parameters
+            schema = schema["function"].get("parameters")
         if schema:
             problem = schema_error(arguments, schema)
             if problem:
