@@ -16,6 +16,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from langroute.calibration import calibrate_thresholds, thresholds_for_shares
+from langroute.candidates import Candidate
+from langroute.classifiers import (
+    CallableClassifier,
+    Classifier,
+    EmbeddingClassifier,
+    LLMClassifier,
+    RuleClassifier,
+    TaskMatch,
+)
 from langroute.conversation import Conversation, Turn, as_conversation
 from langroute.decision import RoutingDecision
 from langroute.errors import (
@@ -27,6 +36,7 @@ from langroute.errors import (
     NoCapableCandidateError,
     ScoreError,
 )
+from langroute.feedback import FeedbackStore
 from langroute.policy import RoutingPolicy
 from langroute.router import Router
 from langroute.scorers import Score, Scorer, get_scorer
@@ -45,13 +55,19 @@ __version__ = "0.2.0"
 
 __all__ = [
     "AllCandidatesFailedError",
+    "CallableClassifier",
     "CallableScorer",
+    "Candidate",
     "CandidateTimeoutError",
+    "Classifier",
     "ConfigError",
     "Conversation",
+    "EmbeddingClassifier",
     "EmbeddingScorer",
+    "FeedbackStore",
     "HeuristicScorer",
     "InputError",
+    "LLMClassifier",
     "LLMScorer",
     "LangrouteError",
     "LearnedScorer",
@@ -61,10 +77,12 @@ __all__ = [
     "RouterLLM",
     "RoutingDecision",
     "RoutingPolicy",
+    "RuleClassifier",
     "RuleScorer",
     "Score",
     "ScoreError",
     "Scorer",
+    "TaskMatch",
     "Turn",
     "__version__",
     "as_conversation",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from numbers import Real
 
 from langroute.conversation import MessagesInput
 from langroute.errors import ConfigError
@@ -30,8 +31,13 @@ def calibrate_thresholds(scorer: Scorer, texts: Iterable[MessagesInput], shares:
         shares: the wanted traffic share per candidate, cheapest first; one per candidate, summing to 1.
 
     Raises:
-        ConfigError: bad `shares`, or an empty sample.
+        ConfigError: bad `shares`, an empty sample, or `texts` is a single string.
+        TypeError: `scorer` is not a `Scorer`.
     """
+    if not isinstance(scorer, Scorer):
+        raise TypeError(f"scorer is a {type(scorer).__name__}: expected a Scorer, e.g. HeuristicScorer()")
+    if isinstance(texts, (str, bytes)):
+        raise ConfigError("texts is a single string: expected a list of prompts or conversations")
     _check_shares(shares)
     scores = [scorer.score(text) for text in texts]
     return thresholds_for_shares(scores, shares)
@@ -41,12 +47,16 @@ def thresholds_for_shares(scores: Sequence[float], shares: Sequence[float]) -> l
     """The pure part of `calibrate_thresholds`: thresholds from already computed scores.
 
     Ties are kept together: a threshold never splits equal scores, and it is placed on whichever side of a tie
-    lands closer to the wanted share. Thresholds sit halfway between neighbouring distinct scores.
+    lands closer to the wanted share. Thresholds sit halfway between neighbouring distinct scores, so they lie
+    in [0, 1] like the scores.
+
+    Raises:
+        ConfigError: bad `shares`, no scores, or a score that is not a number in [0, 1] (NaN included).
     """
     _check_shares(shares)
-    if not scores:
+    ordered = sorted(_check_scores(scores))
+    if not ordered:
         raise ConfigError("texts is empty: calibration needs a sample of real traffic to score")
-    ordered = sorted(scores)
     n = len(ordered)
     distinct = sorted(set(ordered))
     below = [bisect_left(ordered, value) for value in distinct] + [n]  # scores below each boundary
@@ -65,6 +75,17 @@ def thresholds_for_shares(scores: Sequence[float], shares: Sequence[float]) -> l
             cut = (distinct[k - 1] + distinct[k]) / 2
         cuts.append(max(cut, cuts[-1]) if cuts else cut)
     return cuts
+
+
+def _check_scores(scores: Iterable[float]) -> list[float]:
+    if isinstance(scores, (str, bytes)) or not isinstance(scores, Iterable):
+        raise ConfigError(f"scores is a {type(scores).__name__}: expected a list of numbers in [0, 1]")
+    checked = []
+    for i, s in enumerate(scores):
+        if isinstance(s, bool) or not isinstance(s, Real) or not 0.0 <= s <= 1.0:  # NaN fails the comparison
+            raise ConfigError(f"scores[{i}]={s!r}: expected a number in [0, 1], as a scorer returns")
+        checked.append(float(s))
+    return checked
 
 
 def _check_shares(shares: Sequence[float]) -> None:

@@ -1,4 +1,4 @@
-"""The ``langroute`` command line: ``langroute demo | eval | calibrate | train``.
+"""The ``langroute`` command line: ``langroute demo | eval | calibrate | train | feedback | report``.
 
 Each sub-command lives in its own module under `langroute._commands` and registers itself in `_COMMANDS`
 (name -> module path), imported only when that command runs, so ``langroute demo`` never loads what
@@ -22,6 +22,8 @@ _COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "eval": ("langroute._commands.eval", "measure a scorer's routing quality on labelled JSONL data"),
     "train": ("langroute._commands.train", "train a LearnedScorer on labelled JSONL data"),
     "calibrate": ("langroute._commands.calibrate", "thresholds that give each candidate its share of traffic"),
+    "feedback": ("langroute._commands.feedback", "export, import or summarise a feedback store's records"),
+    "report": ("langroute._commands.report", "an HTML page on the feedback loop: traffic, feedback, cost, calibration"),
 }
 
 
@@ -45,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = importlib.import_module(args._module).run(args)
-    except (ValueError, TypeError, ImportError, OSError) as exc:
-        print(f"langroute {args.command}: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, ImportError, OSError) as exc:  # bad input or environment: one line, exit 2
+        message = " ".join(str(exc).split())
+        print(f"langroute {args.command}: error: {message}", file=sys.stderr)
         return 2
     return code

@@ -15,7 +15,7 @@ conv.last_user_text  # 'hi'
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
 from langroute.errors import InputError
@@ -72,12 +72,17 @@ class Conversation:
         non_text_parts: how many content parts were not text (images, audio, files...).
         has_images: whether any of those parts was an image.
         has_tools: whether tools are bound to the call (set by adapters).
+        structured_output: whether the call asks for structured output (set by adapters).
+        tool_loop_model: when the conversation ends in tool results, the candidate that issued those tool calls
+            (set by adapters from the earlier answer's decision); sticky routing keeps the loop on it.
     """
 
     turns: tuple[Turn, ...] = ()
     non_text_parts: int = 0
     has_images: bool = False
     has_tools: bool = False
+    structured_output: bool = False
+    tool_loop_model: str | None = None
 
     def __len__(self) -> int:
         return len(self.turns)
@@ -118,7 +123,13 @@ class Conversation:
         return list(self.turns)
 
 
-def as_conversation(messages: MessagesInput, *, has_tools: bool = False) -> Conversation:
+def as_conversation(
+    messages: MessagesInput,
+    *,
+    has_tools: bool = False,
+    structured_output: bool = False,
+    tool_loop_model: str | None = None,
+) -> Conversation:
     """Read `messages` into a `Conversation`.
 
     Args:
@@ -127,19 +138,26 @@ def as_conversation(messages: MessagesInput, *, has_tools: bool = False) -> Conv
             or a list of parts: strings, ``{"type": "text", "text": ...}`` dicts, objects with a ``text``
             attribute; any other part (images, audio...) is counted, not read.
         has_tools: record that tools are bound to the call.
+        structured_output: record that the call asks for structured output.
+        tool_loop_model: the candidate that issued the tool calls whose results end the conversation.
 
     Raises:
         TypeError: `messages` or one of its items has a type that cannot be read.
         InputError: a role is not one of the known roles (a `ValueError`).
     """
     if isinstance(messages, Conversation):
+        updates: dict[str, Any] = {}
         if has_tools and not messages.has_tools:
-            return Conversation(messages.turns, messages.non_text_parts, messages.has_images, True)
-        return messages
+            updates["has_tools"] = True
+        if structured_output and not messages.structured_output:
+            updates["structured_output"] = True
+        if tool_loop_model is not None and messages.tool_loop_model is None:
+            updates["tool_loop_model"] = tool_loop_model
+        return replace(messages, **updates) if updates else messages
     if messages is None:
-        return Conversation(has_tools=has_tools)
+        return Conversation(has_tools=has_tools, structured_output=structured_output)
     if isinstance(messages, str):
-        return Conversation((Turn("user", messages),), has_tools=has_tools)
+        return Conversation((Turn("user", messages),), has_tools=has_tools, structured_output=structured_output)
     if isinstance(messages, (bytes, bytearray)):
         raise TypeError("messages is bytes; decode it to str first (messages.decode('utf-8'))")
     if not isinstance(messages, Sequence):
@@ -155,7 +173,7 @@ def as_conversation(messages: MessagesInput, *, has_tools: bool = False) -> Conv
         turns.append(Turn(_normalise_role(role, i), text))
         non_text += parts
         images = images or has_image
-    return Conversation(tuple(turns), non_text, images, has_tools)
+    return Conversation(tuple(turns), non_text, images, has_tools, structured_output, tool_loop_model)
 
 
 def _role_and_content(item: object, i: int) -> tuple[object, object]:
@@ -166,7 +184,7 @@ def _role_and_content(item: object, i: int) -> tuple[object, object]:
             raise TypeError(f"messages[{i}] is a dict without a 'role' key; expected {{'role', 'content'}}")
         return item["role"], item.get("content")
     hint = "; wrap a single pair in a list: [(role, content)]" if isinstance(item, str) else ""
-    raise TypeError(f"messages[{i}] is {type(item).__name__} {item!r:.60}; expected a (role, content) pair{hint}")
+    raise TypeError(f"messages[{i}] is a {type(item).__name__}; expected a (role, content) pair{hint}")
 
 
 def _normalise_role(role: object, i: int) -> Role:
@@ -175,7 +193,8 @@ def _normalise_role(role: object, i: int) -> Role:
         found = _ROLE_ALIASES.get(key.lower())
         if found is not None:
             return found
-    raise InputError(f"messages[{i}] has role {role!r}; expected one of {sorted(_ROLE_ALIASES)}")
+    shown = repr(key) if isinstance(key, str) and len(key) <= 20 and key.isidentifier() else type(role).__name__
+    raise InputError(f"messages[{i}] has role {shown}; expected one of {sorted(_ROLE_ALIASES)}")
 
 
 def _read_content(content: object, i: int) -> tuple[str, int, bool]:

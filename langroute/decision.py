@@ -7,60 +7,131 @@ Every adapter reports the same `to_dict()` form: LangChain in a ``"langroute_dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple
 
-__all__ = ["RoutingDecision"]
+from langroute.errors import CandidateTimeoutError
+
+__all__ = ["DECISION_FIELDS", "RoutingDecision"]
+
+_NO_EXCLUSIONS: Final = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class RoutingDecision:
-    """The outcome of routing one call.
+class RoutingDecision(NamedTuple):
+    """The outcome of routing one call (immutable; a `NamedTuple` because it is built on every call, and a frozen
+    dataclass of this many fields costs ~4x more to build; `_replace` gives a changed copy).
 
     Attributes:
+        id: unique per decision (32 hex digits, or the framework's run id); feedback refers to it.
         model: name of the candidate that handles the call.
-        score: the scorer's value in [0, 1]; ``None`` for a forced route (nothing was scored).
+        score: the scorer's value in [0, 1]; ``None`` when nothing was scored (forced, sticky tool loop).
         scorer: name of the configured scorer (its class name).
-        reason: why: the scorer's explanation, the forced route, or the fallback that happened.
+        reason: why: the scorer's explanation, the task, the forced or sticky route, fallbacks and escalations.
+            Starts with ``"sticky"`` for a sticky decision; says ``"timed out"`` after a timeout.
         candidates: all candidate names, cheapest first.
-        thresholds: the score cut-offs in force (one fewer than candidates).
+        ladder: the candidates the score was mapped onto (the task's route, else all candidates).
+        thresholds: the ladder's score cut-offs (one fewer than the ladder).
+        task: the request's task (given with ``task=`` or found by the classifier), or ``None``.
+        excluded: candidates set aside for this call, name -> why (capabilities, an open circuit breaker).
         fallback_from: the candidate first chosen, when it failed and `model` is a fallback; else ``None``.
         forced: whether the route was forced by the caller (``route=...``) rather than scored.
+        sticky: whether the candidate was kept from earlier in the tool loop or thread.
+        explored: whether the candidate was drawn at random to explore (``explore=``).
+        propensity: the probability that the policy picked `model` for this call (1.0 when deterministic;
+            ``None`` for forced routes); what off-policy learning weighs outcomes with.
+        escalated_from: the candidate whose answer failed a check, when this decision escalates; else ``None``.
+        escalation: ``"<check>: <why>"`` for the failed check that caused the escalation; else ``None``.
+        shadow: whether the call runs in shadow mode (answered by the shadow model, routing only reported).
+        would_route: in shadow mode, the candidate routing would have chosen; else ``None``.
+        cost_usd: what this call cost (escalated attempts included), once the answer's usage is known and the
+            candidates are priced; ``None`` before the call (in decision events) or when unknown.
+        baseline_cost_usd: what the same tokens would have cost on the strongest candidate.
+        would_cost_usd: in shadow mode, what the same tokens would have cost on `would_route`.
     """
 
+    id: str
     model: str
     score: float | None
     scorer: str
     reason: str
     candidates: tuple[str, ...]
+    ladder: tuple[str, ...]
     thresholds: tuple[float, ...]
+    task: str | None = None
+    excluded: Mapping[str, str] = _NO_EXCLUSIONS
     fallback_from: str | None = None
     forced: bool = False
+    sticky: bool = False
+    explored: bool = False
+    propensity: float | None = 1.0
+    escalated_from: str | None = None
+    escalation: str | None = None
+    shadow: bool = False
+    would_route: str | None = None
+    cost_usd: float | None = None
+    baseline_cost_usd: float | None = None
+    would_cost_usd: float | None = None
 
     @property
     def index(self) -> int:
-        """Position of `model` among the candidates (0 = cheapest)."""
-        return self.candidates.index(self.model)
+        """Position of `model` in the ladder (0 = cheapest)."""
+        return self.ladder.index(self.model)
 
     def to_dict(self) -> dict[str, Any]:
         """The decision as a JSON-ready dict: the one serialisation every adapter reports."""
         return {
+            "id": self.id,
             "model": self.model,
             "score": self.score,
             "scorer": self.scorer,
             "reason": self.reason,
             "candidates": list(self.candidates),
+            "ladder": list(self.ladder),
             "thresholds": list(self.thresholds),
+            "task": self.task,
+            "excluded": dict(self.excluded),
             "fallback_from": self.fallback_from,
             "forced": self.forced,
+            "sticky": self.sticky,
+            "explored": self.explored,
+            "propensity": self.propensity,
+            "escalated_from": self.escalated_from,
+            "escalation": self.escalation,
+            "shadow": self.shadow,
+            "would_route": self.would_route,
+            "cost_usd": self.cost_usd,
+            "baseline_cost_usd": self.baseline_cost_usd,
+            "would_cost_usd": self.would_cost_usd,
         }
 
     def fallback(self, model: str, error: BaseException | None) -> RoutingDecision:
         """The decision to try `model` because the current one raised `error`."""
-        why = type(error).__name__ if error is not None else "an error"
-        return replace(
-            self,
+        if isinstance(error, CandidateTimeoutError):
+            why = f"timed out after {error.timeout:g} s"
+        else:
+            why = f"raised {type(error).__name__}" if error is not None else "raised an error"
+        return self._replace(
             model=model,
             fallback_from=self.fallback_from or self.model,
-            reason=f"{self.reason}; fallback: {self.model} raised {why}",
+            reason=f"{self.reason}; fallback: {self.model} {why}",
         )
+
+    def escalate(self, model: str, escalation: str) -> RoutingDecision:
+        """The decision to ask `model` because the current candidate's answer failed a check (`escalation`)."""
+        return self._replace(
+            model=model,
+            escalated_from=self.model,
+            escalation=escalation,
+            reason=f"{self.reason}; escalated: {self.model}'s answer failed {escalation}",
+        )
+
+    def with_cost(
+        self, cost_usd: float | None, baseline_cost_usd: float | None, would_cost_usd: float | None = None
+    ) -> RoutingDecision:
+        """The decision with the call's cost filled in (after the answer)."""
+        return self._replace(cost_usd=cost_usd, baseline_cost_usd=baseline_cost_usd, would_cost_usd=would_cost_usd)
+
+
+DECISION_FIELDS: Final = RoutingDecision._fields
+"""The keys of `RoutingDecision.to_dict()`, in order."""

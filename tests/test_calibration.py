@@ -42,3 +42,33 @@ def test_bad_shares_raise_value_error(shares, match):
 def test_empty_sample_is_an_error():
     with pytest.raises(ValueError, match="texts is empty"):
         calibrate_thresholds(CallableScorer(lambda c: 0.1), [], [0.5, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("scores", "match"),
+    [
+        ([0.2, float("nan")], r"scores\[1\]=nan: expected a number in \[0, 1\]"),
+        ([-0.3, 0.5], r"scores\[0\]=-0.3"),
+        ([0.5, 1.5], r"scores\[1\]=1.5"),
+        ([0.5, "0.7"], r"scores\[1\]='0.7'"),
+        ([True, 0.5], r"scores\[0\]=True"),
+        (0.5, "scores is a float: expected a list"),
+    ],
+)
+def test_scores_outside_0_1_or_nan_are_rejected(scores, match):
+    """0.2 returned [-0.3] for scores outside [0, 1] and accepted NaN."""
+    with pytest.raises(ConfigError, match=match):
+        thresholds_for_shares(scores, [0.5, 0.5])
+
+
+def test_thresholds_stay_in_0_1_at_the_extremes():
+    assert thresholds_for_shares([0.0, 0.0, 1.0], [0.0, 1.0]) == [0.0]
+    assert thresholds_for_shares([0.0, 1.0, 1.0], [1.0, 0.0]) == [1.0]
+    assert thresholds_for_shares((s for s in [0.0, 1.0]), [0.5, 0.5]) == [0.5]
+
+
+def test_calibrate_rejects_a_single_string_and_a_non_scorer():
+    with pytest.raises(ConfigError, match="texts is a single string"):
+        calibrate_thresholds(CallableScorer(lambda c: 0.1), "hello", [0.5, 0.5])
+    with pytest.raises(TypeError, match="scorer is a function: expected a Scorer"):
+        calibrate_thresholds(lambda c: 0.1, ["hi"], [0.5, 0.5])  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from langroute import (
     Score,
     as_conversation,
 )
+from langroute.decision import DECISION_FIELDS
 from langroute.errors import all_candidates_failed
 
 
@@ -40,7 +41,7 @@ def test_conversation_reads_str_pairs_dicts_and_parts():
     ("bad", "match"),
     [
         (42, "expected a str or a list"),
-        (["hi"], r"messages\[0\] is str .*wrap a single pair"),
+        (["hi"], r"messages\[0\] is a str; .*wrap a single pair"),
         ([("user", 3)], r"messages\[0\] content has type int"),
         ([{"content": "x"}], "without a 'role' key"),
         (b"hi", "decode it"),
@@ -84,17 +85,35 @@ def test_policy_rejects_bad_config_naming_the_field(candidates, thresholds, matc
 
 
 def test_decision_dict_has_the_contract_keys():
-    decision = RoutingPolicy(["small", "large"], [0.4]).decide(Score(0.7, "long"), scorer="X")
+    decision = RoutingPolicy(["small", "large"], [0.4]).decide(Score(0.7, "long"), scorer="X", id="d1")
     assert decision.to_dict() == {
+        "id": "d1",
         "model": "large",
         "score": 0.7,
         "scorer": "X",
         "reason": "long",
         "candidates": ["small", "large"],
+        "ladder": ["small", "large"],
         "thresholds": [0.4],
+        "task": None,
+        "excluded": {},
         "fallback_from": None,
         "forced": False,
+        "sticky": False,
+        "explored": False,
+        "propensity": 1.0,
+        "escalated_from": None,
+        "escalation": None,
+        "shadow": False,
+        "would_route": None,
+        "cost_usd": None,
+        "baseline_cost_usd": None,
+        "would_cost_usd": None,
     }
+    assert list(decision.to_dict()) == list(DECISION_FIELDS)
+    fresh = RoutingPolicy(["small", "large"]).decide(Score(0.1), scorer="X")
+    assert len(fresh.id) == 32
+    assert fresh.id != RoutingPolicy(["a"]).decide(Score(0.1), scorer="X").id
 
 
 def test_forced_route_and_unknown_route():
@@ -214,7 +233,7 @@ def test_router_rejects_a_bare_function_as_scorer():
 async def test_adecide_matches_decide():
     router = Router(["a", "b"])
     text = "Design a distributed cache step by step, then prove its consistency."
-    assert (await router.adecide(text)) == router.decide(text)
+    assert (await router.adecide(text, id="x")) == router.decide(text, id="x")
 
 
 def test_tool_calls_and_reasoning_parts_are_not_counted_as_attachments():

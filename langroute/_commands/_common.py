@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +13,17 @@ from langroute.errors import ConfigError
 from langroute.evaluation.progress import ProgressBar
 from langroute.scorers import SCORER_NAMES, Scorer, get_scorer
 
-__all__ = ["add_data", "add_progress", "add_scorer", "floats", "progress_bar", "resolve_scorer"]
+__all__ = [
+    "add_data",
+    "add_progress",
+    "add_scorer",
+    "count",
+    "dump_json",
+    "floats",
+    "fraction",
+    "progress_bar",
+    "resolve_scorer",
+]
 
 
 def add_data(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -56,12 +68,60 @@ def resolve_scorer(value: str) -> Scorer:
 
 
 def floats(option: str) -> Callable[[str], list[float]]:
-    """An argparse type reading comma-separated numbers, e.g. ``0.7,0.3``."""
+    """An argparse type reading comma-separated finite numbers, e.g. ``0.7,0.3``."""
 
     def parse(text: str) -> list[float]:
         try:
-            return [float(part) for part in text.split(",") if part.strip()]
+            values = [float(part) for part in text.split(",") if part.strip()]
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} {text!r}: expected comma-separated numbers") from None
+            values = [math.nan]
+        if not all(map(math.isfinite, values)):
+            raise argparse.ArgumentTypeError(f"{option} {text[:40]!r}: expected comma-separated finite numbers")
+        return values
 
     return parse
+
+
+def fraction(option: str) -> Callable[[str], float]:
+    """An argparse type reading a number in (0, 1], e.g. ``0.95``; NaN and percentages are refused."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0.0 < value <= 1.0:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"{option} {text[:40]!r}: expected a fraction in (0, 1], e.g. 0.95")
+        return value
+
+    return parse
+
+
+def count(option: str) -> Callable[[str], int]:
+    """An argparse type reading an int >= 0."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{option} {text[:40]!r}: expected an integer >= 0")
+        return value
+
+    return parse
+
+
+def dump_json(data: object, *, indent: int | None = None) -> str:
+    """`data` as strict JSON: a float that is not finite (NaN, inf) becomes ``null``, never the invalid ``NaN``."""
+    return json.dumps(_finite(data), indent=indent, allow_nan=False)
+
+
+def _finite(data: object) -> object:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from langroute._commands._common import add_data, add_progress, add_scorer, floats, progress_bar, resolve_scorer
+from langroute._commands._common import (
+    add_data,
+    add_progress,
+    add_scorer,
+    dump_json,
+    floats,
+    progress_bar,
+    resolve_scorer,
+)
 from langroute.calibration import thresholds_for_shares
 from langroute.evaluation.data import load_prompts
 
@@ -38,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             bar.advance()
     thresholds = thresholds_for_shares(scores, args.shares)
     if args.json:
-        print(json.dumps(thresholds))
+        print(dump_json(thresholds))
     else:
         print(f"thresholds for shares {args.shares} over {len(prompts)} prompts ({args.scorer}):")
         print(",".join(f"{t:.6g}" for t in thresholds))

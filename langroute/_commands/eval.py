@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from langroute._commands._common import add_data, add_progress, add_scorer, floats, progress_bar, resolve_scorer
+from langroute._commands._common import (
+    add_data,
+    add_progress,
+    add_scorer,
+    count,
+    dump_json,
+    floats,
+    fraction,
+    progress_bar,
+    resolve_scorer,
+)
 from langroute.evaluation.data import load_records
 from langroute.evaluation.metrics import DEFAULT_PRICES
 from langroute.evaluation.report import evaluate_scorer, format_table
@@ -20,9 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_scorer(parser)
     parser.add_argument("--plot", metavar="CURVE.png", help="draw quality vs share of strong calls (needs matplotlib)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
-    parser.add_argument("--resamples", type=int, default=200, help="bootstrap resamples for the 95%% intervals")
+    parser.add_argument(
+        "--resamples",
+        type=count("--resamples"),
+        default=200,
+        help="bootstrap resamples for the 95%% intervals (0: none)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    parser.add_argument("--quality-target", type=float, default=0.95, help="fraction of strong quality to keep")
+    parser.add_argument(
+        "--quality-target",
+        type=fraction("--quality-target"),
+        default=0.95,
+        help="fraction of strong quality to keep, in (0, 1] (default 0.95)",
+    )
     parser.add_argument(
         "--prices",
         type=floats("--prices"),
@@ -51,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             progress=bar.update,
         )
     if args.json:
-        print(json.dumps([row.to_dict() for row in rows], indent=1))
+        print(dump_json([row.to_dict() for row in rows], indent=1))
     else:
         print(format_table(rows))
     if args.plot:

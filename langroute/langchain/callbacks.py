@@ -23,6 +23,7 @@ __all__ = ["RoutingStats"]
 
 _COUNTERS: Final = ("calls", "fallbacks", "errors", "input_tokens", "output_tokens")
 _EVENT: Final = "langroute_decision"
+_USAGE: Final = "langroute_usage"  # the router run's llm_output key holding its candidate's usage (see _runs.py)
 
 
 class RoutingStats(BaseCallbackHandler):
@@ -60,21 +61,23 @@ class RoutingStats(BaseCallbackHandler):
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Count the answer of a router run (the one whose message carries the decision)."""
+        usage = (response.llm_output or {}).get(_USAGE)
         for generations in response.generations:
             for generation in generations:
                 if isinstance(generation, ChatGeneration):
-                    self._count_answer(generation, run_id)
+                    self._count_answer(generation, run_id, usage)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Forget a router run that failed as a whole."""
         with self._lock:
             self._current.pop(run_id, None)
 
-    def _count_answer(self, generation: ChatGeneration, run_id: UUID) -> None:
+    def _count_answer(self, generation: ChatGeneration, run_id: UUID, usage: dict[str, Any] | None) -> None:
         decision = generation.message.response_metadata.get("langroute")
         if not isinstance(decision, dict):
             return  # a candidate's own run, or another model
-        usage = getattr(generation.message, "usage_metadata", None) or {}
+        # the router's run records no usage_metadata (the candidate's run does): read the copy it keeps
+        usage = usage or getattr(generation.message, "usage_metadata", None) or {}
         with self._lock:
             self._current.pop(run_id, None)
             model = decision["model"]

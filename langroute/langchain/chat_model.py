@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final, cast
@@ -18,26 +18,34 @@ from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
+from langchain_core.outputs import ChatGeneration, ChatResult, LLMResult
 from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
-from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from typing_extensions import Self
 
 from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
+from langroute.langchain._runs import (
+    DECISION_EVENT,
+    areport,
+    child_manager,
+    first_chunk,
+    record,
+    report,
+    stream_record,
+    with_decision,
+)
 from langroute.langchain.messages import to_conversation
-from langroute.router import Router, check_models, check_scorer, default_scorer
+from langroute.langchain.structured import StructuredOutput
+from langroute.langchain.tools import TOOLS_KWARG, ToolBinding, openai_view
+from langroute.router import Router, check_fallback_on, check_models, check_scorer, default_scorer
 from langroute.scorers.base import Scorer
 
 __all__ = ["DECISION_EVENT", "RouterChatModel"]
 
 
-DECISION_EVENT: Final = "langroute_decision"
-"""Name of the LangChain custom event that carries each routing decision (its data is the decision dict)."""
-
-_ROUTING_FIELDS: Final = frozenset({"models", "scorer", "thresholds", "fallbacks"})
-_TOOL_OPTIONS: Final = "langroute_tool_options"  # bound kwarg holding bind_tools options for the candidate
+_ROUTING_FIELDS: Final = frozenset({"models", "scorer", "thresholds", "fallbacks", "fallback_on"})
+_ROUTER_PROVIDER: Final = "langroute"  # ls_provider of the router's own run: never a priced provider
 
 
 class RouterChatModel(BaseChatModel):
@@ -69,16 +77,23 @@ class RouterChatModel(BaseChatModel):
         for chunk in router.stream("Explain CRDTs step by step"): print(chunk.content, end="")
         await router.ainvoke("hi")
         ```
-    Tool calling / Structured output:
+    Tool calling / Structured output (the chosen candidate's own `bind_tools` / `with_structured_output`
+    receive the caller's objects and options unchanged):
         ```python
-        router.bind_tools([get_weather]).invoke("Weather in Paris?").tool_calls
-        router.with_structured_output(Answer).invoke("2 + 2?")
+        router.bind_tools([get_weather], strict=True).invoke("Weather in Paris?").tool_calls
+        router.with_structured_output(Answer, method="json_schema").invoke("2 + 2?")
         ```
 
     Fallback: when the chosen candidate raises before producing output, the stronger candidates are tried,
     then the weaker ones (streams only before their first chunk); the decision then has ``fallback_from``.
-    Forced routes do not fall back. In `stream`/`astream`, a ``run_id`` given in the config names the run of
-    the candidate that produces the tokens (so `astream_events` reports every token exactly once).
+    Forced routes do not fall back. When only one candidate was tried its own exception escapes unchanged;
+    when several failed, an `AllCandidatesFailedError` that is also their common class (see `langroute.errors`).
+    Under a retry layer, ``fallback_on`` keeps attempts from multiplying. In `stream`/`astream`, a ``run_id``
+    given in the config names the run of the candidate that produces the tokens (so `astream_events` reports
+    every token exactly once).
+
+    Tracing: the router's run (``ls_provider="langroute"``) holds the candidate's run, which carries the
+    provider's identity and token usage; the router's run records the answer without ``usage_metadata``.
     """
 
     models: dict[str, BaseChatModel]
@@ -93,6 +108,14 @@ class RouterChatModel(BaseChatModel):
     fallbacks: bool = True
     """When the chosen candidate raises, try the others (stronger first, then weaker)."""
 
+    fallback_on: tuple[type[BaseException], ...] | Callable[[BaseException], bool] | None = None
+    """Which errors fall back: exception classes or a predicate ``error -> bool``; ``None``: any `Exception`.
+
+    Other errors escape unchanged, so a retry layer around the router (``ModelRetryMiddleware``, LangGraph's
+    ``RetryPolicy``) retries them on the same candidate instead of every attempt trying every candidate, e.g.
+    ``fallback_on=lambda e: not getattr(e, "is_retryable", False)`` leaves rate limits and 5xx to the retries.
+    """
+
     temperature: float | None = None
     """Sampling temperature forwarded to the chosen candidate on every call, when set."""
 
@@ -106,6 +129,11 @@ class RouterChatModel(BaseChatModel):
     @classmethod
     def _check_models(cls, value: object) -> dict[str, BaseChatModel]:
         return check_models(value, BaseChatModel, "a LangChain chat model (BaseChatModel)")
+
+    @field_validator("fallback_on", mode="before")
+    @classmethod
+    def _check_fallback_on(cls, value: object) -> object:
+        return check_fallback_on(value)
 
     @field_validator("scorer", mode="before")
     @classmethod
@@ -124,7 +152,13 @@ class RouterChatModel(BaseChatModel):
         A `cached_property` rather than a pydantic private attribute: it is read on every call, and reading a
         private attribute goes through `BaseModel.__getattr__` (about 2 us a read).
         """
-        return Router(list(self.models), scorer=self.scorer, thresholds=self.thresholds, fallbacks=self.fallbacks)
+        return Router(
+            list(self.models),
+            scorer=self.scorer,
+            thresholds=self.thresholds,
+            fallbacks=self.fallbacks,
+            fallback_on=self.fallback_on,
+        )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """Copy the model; a copy whose routing fields change gets its own (validated) router."""
@@ -153,10 +187,30 @@ class RouterChatModel(BaseChatModel):
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """The router as middleware sees it: ``ls_provider`` is the candidates' provider when they all share one.
+
+        `SummarizationMiddleware` (trusting provider-reported token counts) and `ProviderToolSearchMiddleware`
+        read ``ls_provider`` here. The router's own run is tagged ``ls_provider="langroute"`` instead (see
+        `_get_ls_params_with_defaults`), so tracing never prices it as a model call: the candidate's child run is
+        the provider's call.
+        """
+        params = self._ls_params(stop, kwargs)
+        providers = {model._get_ls_params().get("ls_provider") for model in self.models.values()}
+        if len(providers) == 1 and isinstance(provider := providers.pop(), str):
+            params["ls_provider"] = provider
+        return params
+
+    def _get_ls_params_with_defaults(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """The metadata of the router's own run: ``ls_provider="langroute"``, the chosen candidate's name."""
+        params = self._ls_params(stop, kwargs)
+        params["ls_integration"] = "langchain_chat_model"
+        return params
+
+    def _ls_params(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> LangSmithParams:
         route, model = kwargs.get("route"), kwargs.get("model")
         if not isinstance(model, str):
             model = route if route in self.models else next(iter(self.models))
-        params = LangSmithParams(ls_provider="langroute", ls_model_name=model, ls_model_type="chat")
+        params = LangSmithParams(ls_provider=_ROUTER_PROVIDER, ls_model_name=model, ls_model_type="chat")
         temperature = kwargs.get("temperature", self.temperature)
         if isinstance(temperature, (int, float)):
             params["ls_temperature"] = temperature
@@ -187,31 +241,68 @@ class RouterChatModel(BaseChatModel):
 
     def bind_tools(
         self,
-        tools: Sequence[dict[str, Any] | type | Any],
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | Any],
         *,
         tool_choice: str | dict[str, Any] | bool | None = None,
         route: str | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools; at call time the chosen candidate is bound with them through its own `bind_tools`.
+        """Bind tools; at call time the chosen candidate's own `bind_tools` gets them exactly as given here.
+
+        The candidate receives the original objects (``BaseTool`` with its ``extras``, Pydantic models,
+        functions, provider tool dicts) and every option (``strict=True``, ``parallel_tool_calls``,
+        ``response_format``...), so it converts them as it would without the router. The binding's ``tools``
+        kwarg holds them in OpenAI format, which is what LangGraph reads from a bound model.
 
         Args:
-            tools: anything `convert_to_openai_tool` accepts; bound in OpenAI format (what LangGraph reads).
+            tools: tools in any form the candidates' `bind_tools` accept.
             tool_choice: passed to the candidate's `bind_tools`.
             route: force a candidate by name for every call of the binding.
-            **kwargs: other `bind_tools` options (e.g. ``parallel_tool_calls``) passed to the candidate's.
+            **kwargs: other `bind_tools` options, passed to the candidate's unchanged.
         """
-        bound: dict[str, Any] = {"tools": [convert_to_openai_tool(tool) for tool in tools]}
+        options = dict(kwargs)
+        structured_format = options.pop("ls_structured_output_format", None)  # traced, never sent
         if tool_choice is not None:
-            bound["tool_choice"] = tool_choice
+            options["tool_choice"] = tool_choice
+        view = [openai_view(tool) for tool in tools]
+        bound: dict[str, Any] = {"tools": view, TOOLS_KWARG: ToolBinding(tools, options, view)}
         if route is not None:
             self.router.policy.force(route, scorer=self.scorer.name)  # fail now on an unknown name
             bound["route"] = route
-        if "ls_structured_output_format" in kwargs:  # traced on the router's run, never sent to a candidate
-            bound["ls_structured_output_format"] = kwargs.pop("ls_structured_output_format")
-        if kwargs:
-            bound[_TOOL_OPTIONS] = kwargs
+        if structured_format is not None:
+            bound["ls_structured_output_format"] = structured_format
         return self.bind(**bound)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        include_raw: bool = False,
+        route: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """Route each call, then use the chosen candidate's own ``with_structured_output(schema, **kwargs)``.
+
+        ``method=`` ("json_schema", "json_mode", "function_calling"), ``strict=`` and any other option reach the
+        candidate unchanged, so it uses its native structured output. An answer that fails to parse falls back
+        like an error. The router's ``temperature`` / ``max_tokens`` apply; call-time model arguments do not
+        (as with a plain model's structured output).
+
+        ```python
+        router.with_structured_output(Answer, method="json_schema", strict=True).invoke("2 + 2?")
+        out = router.with_structured_output(Answer, include_raw=True).invoke("2 + 2?")
+        out["raw"].response_metadata["langroute"]["model"]   # the candidate that answered
+        ```
+
+        Args:
+            schema: the output schema (Pydantic class, TypedDict, JSON schema or OpenAI tool dict).
+            include_raw: return ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``.
+            route: force a candidate by name for every call.
+            **kwargs: the candidate's `with_structured_output` options, passed unchanged.
+        """
+        if route is not None:
+            self.router.policy.force(route, scorer=self.scorer.name)  # fail now on an unknown name
+        return StructuredOutput(self, schema, include_raw=include_raw, options=kwargs, route=route)
 
     # -- invoke and stream ------------------------------------------------------------------------------------
     # The router opens its own run (decision first, so the run's metadata names the chosen model), then calls
@@ -229,21 +320,7 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AIMessage:
         """Route `input` and return the chosen candidate's answer, with ``response_metadata["langroute"]``."""
-        config, messages, call = self._prepare(input, config, stop, kwargs)
-        decision = self.router.decide(call.conversation, route=call.route)
-        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
-        (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
-            self._serialized, [messages], run_id=config.pop("run_id", None), **start_args
-        )
-        try:
-            if self.rate_limiter:
-                self.rate_limiter.acquire(blocking=True)
-            message = self._invoke_routed(messages, call, decision, run_manager)
-        except BaseException as exc:
-            run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
-            raise
-        run_manager.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
-        return message
+        return self._routed(input, config, stop, kwargs)
 
     async def ainvoke(
         self,
@@ -254,7 +331,43 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AIMessage:
         """Async `invoke`."""
-        config, messages, call = self._prepare(input, config, stop, kwargs)
+        return await self._arouted(input, config, stop, kwargs)
+
+    def _routed(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None,
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        structured: StructuredOutput | None = None,
+    ) -> Any:
+        """One routed call in the router's own run: `invoke`, or a `with_structured_output` call."""
+        config, messages, call = self._prepare(input, config, stop, kwargs, structured)
+        decision = self.router.decide(call.conversation, route=call.route)
+        manager_args, start_args = self._run_args(config, stop, kwargs, decision)
+        (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
+            self._serialized, [messages], run_id=config.pop("run_id", None), **start_args
+        )
+        try:
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            message, result = self._invoke_routed(messages, call, decision, run_manager)
+        except BaseException as exc:
+            run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
+            raise
+        run_manager.on_llm_end(record(message))
+        return result
+
+    async def _arouted(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None,
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        structured: StructuredOutput | None = None,
+    ) -> Any:
+        """Async `_routed`."""
+        config, messages, call = self._prepare(input, config, stop, kwargs, structured)
         decision = await self.router.adecide(call.conversation, route=call.route)
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
@@ -263,12 +376,12 @@ class RouterChatModel(BaseChatModel):
         try:
             if self.rate_limiter:
                 await self.rate_limiter.aacquire(blocking=True)
-            message = await self._ainvoke_routed(messages, call, decision, run_manager)
+            message, result = await self._ainvoke_routed(messages, call, decision, run_manager)
         except BaseException as exc:
             await run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
             raise
-        await run_manager.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
-        return message
+        await run_manager.on_llm_end(record(message))
+        return result
 
     def _generate(
         self,
@@ -279,7 +392,7 @@ class RouterChatModel(BaseChatModel):
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
         decision = self.router.decide(call.conversation, route=call.route)
-        message = self._invoke_routed(messages, call, decision, run_manager)
+        message, _ = self._invoke_routed(messages, call, decision, run_manager)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(
@@ -291,7 +404,7 @@ class RouterChatModel(BaseChatModel):
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
         decision = await self.router.adecide(call.conversation, route=call.route)
-        message = await self._ainvoke_routed(messages, call, decision, run_manager)
+        message, _ = await self._ainvoke_routed(messages, call, decision, run_manager)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _invoke_routed(
@@ -300,14 +413,15 @@ class RouterChatModel(BaseChatModel):
         call: _Call,
         decision: RoutingDecision,
         run_manager: CallbackManagerForLLMRun | None,
-    ) -> AIMessage:
-        child = _child_manager(run_manager, CallbackManager)
+    ) -> tuple[AIMessage, Any]:
+        """The candidates' attempts: (the answer with its decision, what the caller gets)."""
+        child = child_manager(run_manager, CallbackManager)
         attempts = self.router.attempts(decision)
         for attempt in attempts:
-            _report(attempt, run_manager)
+            report(attempt, run_manager)
             try:
-                message = call.model(attempt).invoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
-                return _with_decision(message, attempt)
+                output = call.model(attempt).invoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
+                return call.answer(output, attempt)
             except Exception as exc:  # noqa: BLE001 - the fallback boundary
                 attempts.failed(exc)
         raise AssertionError("unreachable: Attempts raises when no candidate is left")
@@ -318,16 +432,17 @@ class RouterChatModel(BaseChatModel):
         call: _Call,
         decision: RoutingDecision,
         run_manager: AsyncCallbackManagerForLLMRun | None,
-    ) -> AIMessage:
-        child = _child_manager(run_manager, AsyncCallbackManager)
+    ) -> tuple[AIMessage, Any]:
+        """Async `_invoke_routed`."""
+        child = child_manager(run_manager, AsyncCallbackManager)
         attempts = self.router.attempts(decision)
         for attempt in attempts:
-            await _areport(attempt, run_manager)
+            await areport(attempt, run_manager)
             try:
-                message = await call.model(attempt).ainvoke(
+                output = await call.model(attempt).ainvoke(
                     messages, {"callbacks": child}, stop=call.stop, **call.kwargs
                 )
-                return _with_decision(message, attempt)
+                return call.answer(output, attempt)
             except Exception as exc:  # noqa: BLE001 - the fallback boundary
                 attempts.failed(exc)
         raise AssertionError("unreachable: Attempts raises when no candidate is left")
@@ -359,9 +474,9 @@ class RouterChatModel(BaseChatModel):
                 chunks.append(chunk)
                 yield chunk
         except BaseException as exc:
-            run_manager.on_llm_error(exc, response=_llm_result(chunks))
+            run_manager.on_llm_error(exc, response=stream_record(chunks))
             raise
-        run_manager.on_llm_end(_llm_result(chunks))
+        run_manager.on_llm_end(stream_record(chunks))
 
     async def astream(
         self,
@@ -390,9 +505,9 @@ class RouterChatModel(BaseChatModel):
                 chunks.append(chunk)
                 yield chunk
         except BaseException as exc:
-            await run_manager.on_llm_error(exc, response=_llm_result(chunks))
+            await run_manager.on_llm_error(exc, response=stream_record(chunks))
             raise
-        await run_manager.on_llm_end(_llm_result(chunks))
+        await run_manager.on_llm_end(stream_record(chunks))
 
     def _stream_routed(
         self,
@@ -402,10 +517,10 @@ class RouterChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun,
         run_id: UUID | None,
     ) -> Iterator[AIMessageChunk]:
-        child = _child_manager(run_manager, CallbackManager)
+        child = child_manager(run_manager, CallbackManager)
         attempts = self.router.attempts(decision)
         for attempt in attempts:
-            _report(attempt, run_manager)
+            report(attempt, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
             stream = call.model(attempt).stream(messages, config, stop=call.stop, **call.kwargs)
             try:
@@ -414,7 +529,7 @@ class RouterChatModel(BaseChatModel):
                 attempts.failed(exc)
                 run_id = None
                 continue
-            yield _first_chunk(first, attempt)
+            yield first_chunk(first, attempt)
             yield from stream
             return
 
@@ -426,10 +541,10 @@ class RouterChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun,
         run_id: UUID | None,
     ) -> AsyncIterator[AIMessageChunk]:
-        child = _child_manager(run_manager, AsyncCallbackManager)
+        child = child_manager(run_manager, AsyncCallbackManager)
         attempts = self.router.attempts(decision)
         for attempt in attempts:
-            await _areport(attempt, run_manager)
+            await areport(attempt, run_manager)
             config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
             stream = call.model(attempt).astream(messages, config, stop=call.stop, **call.kwargs)
             try:
@@ -438,7 +553,7 @@ class RouterChatModel(BaseChatModel):
                 attempts.failed(exc)
                 run_id = None
                 continue
-            yield _first_chunk(first, attempt)
+            yield first_chunk(first, attempt)
             async for chunk in stream:
                 yield chunk
             return
@@ -455,16 +570,17 @@ class RouterChatModel(BaseChatModel):
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Arguments of `CallbackManager.configure` and `on_chat_model_start` for the router's own run."""
         kwargs.pop("ls_structured_output_format", None)
-        ls_params = self._get_ls_params(stop=stop, **{**kwargs, "route": decision.model})  # names the chosen model
-        metadata = {**(config.get("metadata") or {}), **ls_params}
+        kwargs.pop(TOOLS_KWARG, None)  # the tool objects are traced in OpenAI form, as ``tools``
+        # the router run's own identity (names the chosen model), local: the candidate's run states its own
+        ls_params: dict[str, Any] = self._get_ls_params_with_defaults(stop=stop, **{**kwargs, "route": decision.model})
         manager_args = (
             config.get("callbacks"),
             self.callbacks,
             self.verbose,
             config.get("tags"),
             self.tags,
-            metadata,
-            self.metadata,
+            config.get("metadata"),
+            {**ls_params, **self.metadata} if self.metadata else ls_params,
         )
         start_args = {
             "invocation_params": self._get_invocation_params(stop=stop, **kwargs),
@@ -475,32 +591,55 @@ class RouterChatModel(BaseChatModel):
         return manager_args, start_args
 
     def _prepare(
-        self, input: LanguageModelInput, config: RunnableConfig | None, stop: list[str] | None, kwargs: dict[str, Any]
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None,
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        structured: StructuredOutput | None = None,
     ) -> tuple[RunnableConfig, list[BaseMessage], _Call]:
         """The config, the input as messages, and the call's arguments split for router and candidate."""
         messages = self._convert_input(input).to_messages()
-        return ensure_config(config), messages, self._call(messages, stop, kwargs)
+        return ensure_config(config), messages, self._call(messages, stop, kwargs, structured)
 
-    def _call(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Call:
+    def _call(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        structured: StructuredOutput | None = None,
+    ) -> _Call:
+        """Split one call's keyword arguments: what the router reads, what the candidate gets.
+
+        The router takes ``route`` and ``ls_structured_output_format``; tools travel as a `ToolBinding` (the
+        caller's objects and ``bind_tools`` options) or, when a caller passed ``tools=`` itself, as that list with
+        a call-time ``tool_choice``; everything else is passed to the candidate's `invoke`, after the router's
+        own ``temperature`` / ``max_tokens`` defaults.
+        """
         kwargs = dict(kwargs)
         route = kwargs.pop("route", None)
-        tools = kwargs.pop("tools", None)
-        tool_options = dict(kwargs.pop(_TOOL_OPTIONS, None) or {})
-        if "tool_choice" in kwargs:
-            tool_options["tool_choice"] = kwargs.pop("tool_choice")
         kwargs.pop("ls_structured_output_format", None)
-        for name in ("temperature", "max_tokens"):
-            value = getattr(self, name)
-            if value is not None:
-                kwargs.setdefault(name, value)
+        tools = kwargs.pop("tools", None)
+        binding = kwargs.pop(TOOLS_KWARG, None)
+        if binding is not None and tools is not binding.view:  # a caller re-bound tools=: those win
+            binding = ToolBinding(tools or (), binding.options, tools or [])
+        elif binding is None and tools:
+            binding = ToolBinding(tools, {}, tools)
+        if binding is not None and "tool_choice" in kwargs:  # a call-time choice: bind for this call only
+            binding = ToolBinding(binding.tools, {**binding.options, "tool_choice": kwargs.pop("tool_choice")}, [])
+        if structured is None:
+            for name in ("temperature", "max_tokens"):
+                value = getattr(self, name)
+                if value is not None:
+                    kwargs.setdefault(name, value)
         return _Call(
             models=self.models,
             # a forced route is not scored: skip reading the messages
             conversation=None if route is not None else to_conversation(messages, has_tools=bool(tools)),
             route=route,
             stop=stop if stop is not None else self.stop,
-            tools=tools,
-            tool_options=tool_options,
+            tools=binding,
+            structured=structured,
             kwargs=kwargs,
         )
 
@@ -513,69 +652,20 @@ class _Call:
     conversation: Conversation | None
     route: str | None
     stop: list[str] | None
-    tools: list[dict[str, Any]] | None
-    tool_options: dict[str, Any] = field(default_factory=dict)
+    tools: ToolBinding | None = None
+    structured: StructuredOutput | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
 
-    def model(self, decision: RoutingDecision) -> Runnable[LanguageModelInput, BaseMessage]:
-        """The chosen candidate, bound with the call's tools when there are any."""
+    def model(self, decision: RoutingDecision) -> Runnable[LanguageModelInput, Any]:
+        """The chosen candidate: bound with the call's tools, or its own structured-output runnable."""
         model = self.models[decision.model]
-        return model.bind_tools(self.tools, **self.tool_options) if self.tools else model
+        if self.structured is not None:
+            return self.structured.candidate(model)
+        return self.tools.bind(model) if self.tools is not None else model
 
-
-def _child_manager(run_manager: Any, manager_cls: type[Any]) -> Any:
-    """A callback manager for the candidate's run: the router's inheritable handlers, tags and metadata."""
-    if run_manager is None:
-        return None
-    manager = manager_cls(handlers=[], parent_run_id=run_manager.run_id)
-    manager.set_handlers(run_manager.inheritable_handlers)
-    manager.add_tags(run_manager.inheritable_tags)
-    manager.add_metadata(run_manager.inheritable_metadata)
-    return manager
-
-
-def _event_manager(run_manager: Any, manager_cls: type[Any]) -> Any:
-    """A manager that reaches all of the router run's handlers (local ones too), to report a decision."""
-    return manager_cls(
-        handlers=run_manager.handlers,
-        parent_run_id=run_manager.run_id,
-        tags=run_manager.tags,
-        metadata=run_manager.metadata,
-    )
-
-
-def _report(decision: RoutingDecision, run_manager: CallbackManagerForLLMRun | None) -> None:
-    if run_manager is not None and run_manager.handlers:  # no handler, no one to tell
-        manager = _event_manager(run_manager, CallbackManager)
-        manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
-
-
-async def _areport(decision: RoutingDecision, run_manager: AsyncCallbackManagerForLLMRun | None) -> None:
-    if run_manager is not None and run_manager.handlers:
-        manager = _event_manager(run_manager, AsyncCallbackManager)
-        await manager.on_custom_event(DECISION_EVENT, decision.to_dict(), run_id=run_manager.run_id)
-
-
-def _with_decision(message: BaseMessage, decision: RoutingDecision) -> Any:
-    metadata = {**message.response_metadata, "langroute": decision.to_dict()}
-    return message.model_copy(update={"response_metadata": metadata})
-
-
-def _first_chunk(chunk: AIMessageChunk | None, decision: RoutingDecision) -> AIMessageChunk:
-    """The first chunk carries the decision (streamed metadata merges by concatenation: attach it once)."""
-    return cast(AIMessageChunk, _with_decision(chunk if chunk is not None else AIMessageChunk(content=""), decision))
-
-
-def _llm_result(chunks: list[AIMessageChunk]) -> LLMResult:
-    if not chunks:
-        return LLMResult(generations=[])
-    merged = _as_chunk(chunks[0]) if len(chunks) == 1 else _as_chunk(chunks[0]) + [_as_chunk(c) for c in chunks[1:]]
-    return LLMResult(generations=[[ChatGenerationChunk(message=merged)]])
-
-
-def _as_chunk(message: BaseMessage) -> AIMessageChunk:
-    """A candidate that cannot stream yields its whole `AIMessage` from `stream`; read it as one chunk."""
-    if isinstance(message, AIMessageChunk):
-        return message
-    fields = message.model_dump(exclude={"type"})
-    return AIMessageChunk(**fields)
+    def answer(self, output: Any, decision: RoutingDecision) -> tuple[AIMessage, Any]:
+        """The candidate's answer with the decision attached, and what the caller gets."""
+        if self.structured is not None:
+            return self.structured.answer(output, decision)
+        message = with_decision(output, decision)
+        return message, message

@@ -23,7 +23,7 @@ from typing import Any
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.instrumentation.events import BaseEvent
 
-from langroute.decision import RoutingDecision
+from langroute.decision import DECISION_FIELDS, RoutingDecision
 
 __all__ = ["RoutingDecisionEvent"]
 
@@ -31,19 +31,34 @@ __all__ = ["RoutingDecisionEvent"]
 class RoutingDecisionEvent(BaseEvent):
     """A `RouterLLM` chose a candidate; dispatched before the call is delegated, and again on each fallback.
 
-    The fields are exactly those of `RoutingDecision.to_dict()`; `decision_dict()` gives that dict back.
+    The fields are those of `RoutingDecision.to_dict()` (its ``id`` is ``decision_id`` here, since LlamaIndex
+    events have their own ``id_``); `decision_dict()` gives that dict back.
     """
 
+    decision_id: str = Field(alias="id", description="Unique id of the decision; feedback refers to it.")
     model: str = Field(description="Name of the candidate that handles the call.")
-    score: float | None = Field(description="The scorer's value in [0, 1]; None for a forced route.")
+    score: float | None = Field(description="The scorer's value in [0, 1]; None when nothing was scored.")
     scorer: str = Field(description="Name of the configured scorer.")
-    reason: str = Field(description="Why: the scorer's explanation, the forced route, or the fallback.")
+    reason: str = Field(description="Why: the score, task, forced or sticky route, fallbacks and escalations.")
     candidates: list[str] = Field(description="All candidate names, cheapest first.")
-    thresholds: list[float] = Field(description="Score cut-offs in force, one fewer than candidates.")
+    ladder: list[str] = Field(description="The candidates the score was mapped onto (the task's route, else all).")
+    thresholds: list[float] = Field(description="The ladder's score cut-offs, one fewer than its candidates.")
+    task: str | None = Field(default=None, description="The request's task, given or classified.")
+    excluded: dict[str, str] = Field(default_factory=dict, description="Candidates set aside, name -> why.")
     fallback_from: str | None = Field(
         default=None, description="The candidate first chosen, when it failed and `model` is a fallback."
     )
     forced: bool = Field(default=False, description="Whether the caller forced the route with `route=`.")
+    sticky: bool = Field(default=False, description="Whether the candidate was kept from the tool loop or thread.")
+    explored: bool = Field(default=False, description="Whether the candidate was drawn at random to explore.")
+    propensity: float | None = Field(default=1.0, description="Probability that the policy picked `model`.")
+    escalated_from: str | None = Field(default=None, description="The candidate whose answer failed a check.")
+    escalation: str | None = Field(default=None, description="'<check>: <why>' of the failed check.")
+    shadow: bool = Field(default=False, description="Whether the call runs in shadow mode.")
+    would_route: str | None = Field(default=None, description="In shadow mode, what routing would have chosen.")
+    cost_usd: float | None = Field(default=None, description="The call's cost, once known (None in events).")
+    baseline_cost_usd: float | None = Field(default=None, description="The same tokens on the strongest model.")
+    would_cost_usd: float | None = Field(default=None, description="In shadow mode, the same tokens on would_route.")
 
     @classmethod
     def class_name(cls) -> str:
@@ -57,17 +72,4 @@ class RoutingDecisionEvent(BaseEvent):
 
     def decision_dict(self) -> dict[str, Any]:
         """The decision as `RoutingDecision.to_dict()` gives it (no event bookkeeping fields)."""
-        dumped = super().model_dump(include=set(_DECISION_FIELDS))
-        return {name: dumped[name] for name in _DECISION_FIELDS}
-
-
-_DECISION_FIELDS = (
-    "model",
-    "score",
-    "scorer",
-    "reason",
-    "candidates",
-    "thresholds",
-    "fallback_from",
-    "forced",
-)
+        return {name: getattr(self, "decision_id" if name == "id" else name) for name in DECISION_FIELDS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from langroute.errors import InputError
+from langroute.errors import ConfigError, InputError
 
 __all__ = ["fit_logistic"]
 
@@ -29,6 +29,11 @@ def fit_logistic(
 
     Returns:
         ``(bias, dense_weights, dense_mean, dense_scale, ngram_weights)``.
+
+    Raises:
+        InputError: `sample_weights` are not `n` finite numbers >= 0 with a positive sum.
+        ConfigError: the weights stopped being finite (too high a learning rate or L2 penalty); training stops at
+            the first such epoch.
     """
     try:
         import numpy as np
@@ -42,9 +47,12 @@ def fit_logistic(
     scale[scale < 1e-9] = 1.0
     z_dense = (x_dense - mean) / scale
     y = np.asarray(labels, dtype=float)
-    weights = np.ones(n) if sample_weights is None else np.asarray(sample_weights, dtype=float)
-    if weights.shape != (n,) or (weights < 0).any() or weights.sum() <= 0:
-        raise InputError(f"sample_weights: expected {n} non-negative numbers with a positive sum")
+    try:
+        weights = np.ones(n) if sample_weights is None else np.asarray(sample_weights, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"sample_weights: expected {n} finite numbers >= 0 ({exc})") from exc
+    if weights.shape != (n,) or not np.isfinite(weights).all() or (weights < 0).any() or not weights.sum() > 0:
+        raise InputError(f"sample_weights: expected {n} finite numbers >= 0 with a positive sum")
     weights = weights * (n / weights.sum())
 
     # sparse rows as flat arrays (CSR-like): row offsets, bucket ids, values
@@ -58,23 +66,31 @@ def fit_logistic(
     params = [np.zeros(1), rng.normal(0.0, 0.01, z_dense.shape[1]), np.zeros(buckets)]
     moments = [np.zeros_like(p) for p in params]
     squares = [np.zeros_like(p) for p in params]
-    for step in range(1, epochs + 1):  # full-batch Adam: deterministic given the seed
-        logits = params[0][0] + z_dense @ params[1]
-        logits += np.bincount(rows, weights=vals * params[2][cols], minlength=n)
-        residual = (1.0 / (1.0 + np.exp(-logits)) - y) * weights / n
-        grads = [
-            np.array([residual.sum()]),
-            z_dense.T @ residual + l2 * params[1],
-            np.bincount(cols, weights=vals * residual[rows], minlength=buckets) + sparse_l2 * params[2],
-        ]
-        for p, g, m, v in zip(params, grads, moments, squares, strict=True):
-            m *= 0.9
-            m += 0.1 * g
-            v *= 0.999
-            v += 0.001 * g * g
-            p -= learning_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-        if progress is not None:
-            progress(step, epochs)
+    # exp(-logit) overflows to inf for very negative logits (sigmoid 0, exact); a diverging run is caught by value
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(1, epochs + 1):  # full-batch Adam: deterministic given the seed
+            logits = params[0][0] + z_dense @ params[1]
+            logits += np.bincount(rows, weights=vals * params[2][cols], minlength=n)
+            if not np.isfinite(logits).all():
+                raise ConfigError(
+                    f"fit diverged at epoch {step} of {epochs}: non-finite weights (learning_rate="
+                    f"{learning_rate:g}, l2={l2:g}, sparse_l2={sparse_l2:g}); lower learning_rate (default 0.05) "
+                    "or l2; the model is unchanged"
+                )
+            residual = (1.0 / (1.0 + np.exp(-logits)) - y) * weights / n
+            grads = [
+                np.array([residual.sum()]),
+                z_dense.T @ residual + l2 * params[1],
+                np.bincount(cols, weights=vals * residual[rows], minlength=buckets) + sparse_l2 * params[2],
+            ]
+            for p, g, m, v in zip(params, grads, moments, squares, strict=True):
+                m *= 0.9
+                m += 0.1 * g
+                v *= 0.999
+                v += 0.001 * g * g
+                p -= learning_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+            if progress is not None:
+                progress(step, epochs)
     return (
         float(params[0][0]),
         params[1].tolist(),

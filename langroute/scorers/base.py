@@ -43,6 +43,11 @@ class Score:
 class Scorer(ABC):
     """Base class of every scorer. Subclasses implement `rate`; async scorers also `arate`."""
 
+    offload_chars: int | None = 32_768
+    """The inherited `arate` runs `rate` in a worker thread (`asyncio.to_thread`) for conversations of more
+    characters than this, so a slow CPU-bound scorer does not stall the event loop; `None` always runs it inline.
+    Set it on a subclass or an instance: ``scorer.offload_chars = 4096``."""
+
     @property
     def name(self) -> str:
         """The name reported in decisions (the class name)."""
@@ -53,7 +58,16 @@ class Scorer(ABC):
         """Rate `conversation`; return a `Score` whose value is in [0, 1]."""
 
     async def arate(self, conversation: Conversation) -> Score:
-        """Async `rate`. CPU-only scorers inherit this; scorers that do I/O override it."""
+        """Async `rate`. CPU-only scorers inherit this; scorers that do I/O override it.
+
+        `rate` runs inline, or in a worker thread above `offload_chars` characters (a thread hop costs tens of
+        microseconds; a big conversation given to a slow scorer would hold the event loop far longer).
+        """
+        limit = self.offload_chars
+        if limit is not None and conversation.char_count > limit:
+            import asyncio  # already loaded under a running loop; kept off `import langroute`
+
+            return await asyncio.to_thread(self.rate, conversation)
         return self.rate(conversation)
 
     def explain(self, messages: MessagesInput) -> Score:
@@ -79,10 +93,8 @@ class Scorer(ABC):
 def check_score(score: object, scorer: str) -> Score:
     """Return `score` as a `Score` if it is a finite number in [0, 1], else raise `ScoreError`."""
     value = score.value if isinstance(score, Score) else score
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScoreError(
-            f"{scorer} returned {value!r} ({type(value).__name__}); a scorer must return a float in [0, 1]"
-        )
+    if isinstance(value, bool) or not isinstance(value, (int, float)):  # its type only: it may hold prompt text
+        raise ScoreError(f"{scorer} returned a {type(value).__name__}; a scorer must return a float in [0, 1]")
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise ScoreError(f"{scorer} returned {value!r}; a scorer must return a float in [0, 1]")
     if isinstance(score, Score):

@@ -35,7 +35,9 @@ class CallableScorer(Scorer):
         TypeError: `fn` is not callable.
 
     A result outside [0, 1] (or not a number) raises `ScoreError`, a `ValueError`. Calling `score` on an async
-    `fn` from inside a running event loop runs it on a worker thread; prefer `ascore` there.
+    `fn` from inside a running event loop runs it on a worker thread; prefer `ascore` there. Under `ascore`, a
+    sync `fn` runs inline for conversations of up to `offload_chars` characters (32,768) and in a worker thread
+    above that; give an async `fn` when it does I/O.
     """
 
     __slots__ = ("_fn", "_label")
@@ -59,8 +61,14 @@ class CallableScorer(Scorer):
         return self._score(result)
 
     async def arate(self, conversation: Conversation) -> Score:
-        """Call `fn`, awaiting it when it is async."""
-        result: Any = self._fn(conversation.pairs())
+        """Call `fn`, awaiting it when it is async; a sync `fn` runs in a worker thread above `offload_chars`."""
+        limit = self.offload_chars
+        if limit is not None and conversation.char_count > limit and not inspect.iscoroutinefunction(self._fn):
+            import asyncio
+
+            result: Any = await asyncio.to_thread(self._fn, conversation.pairs())
+        else:
+            result = self._fn(conversation.pairs())
         if inspect.isawaitable(result):
             result = await result
         return self._score(result)

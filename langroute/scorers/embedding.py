@@ -15,32 +15,15 @@ scorer.score("hello there")   # near 0: its nearest examples are the easy ones
 
 from __future__ import annotations
 
-import inspect
-import math
-import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from langroute._embeddings import Embedder
 from langroute.conversation import Conversation
-from langroute.errors import ConfigError, InputError
+from langroute.errors import ConfigError
 from langroute.scorers.base import Score, Scorer
 
 __all__ = ["EmbeddingScorer"]
-
-_WINDOW = 4096  # characters embedded from each end of the conversation text (bounded cost on 1 MB input)
-
-
-def _unit(vector: Sequence[float], what: str) -> list[float]:
-    values = [float(x) for x in vector]
-    norm = math.sqrt(sum(x * x for x in values))
-    if not values or not math.isfinite(norm):
-        raise InputError(f"{what}: the embedding is empty or not finite")
-    return [x / norm for x in values] if norm else values
-
-
-def _query_text(conversation: Conversation) -> str:
-    text = conversation.text
-    return text if len(text) <= 2 * _WINDOW else text[:_WINDOW] + "\n" + text[-_WINDOW:]
 
 
 class EmbeddingScorer(Scorer):
@@ -71,20 +54,10 @@ class EmbeddingScorer(Scorer):
         self.embeddings = embeddings
         self.k = min(k, len(examples))
         self.labels = [float(label) for label in labels]
-        self._embed_many, self._embed_one, self._aembed_one = _adapt(embeddings)
-        vectors = self._embed_many([str(e) for e in examples])
-        if len(vectors) != len(examples):
-            raise ConfigError(f"embeddings returned {len(vectors)} vectors for {len(examples)} examples")
-        self._vectors = [_unit(v, f"examples[{i}]") for i, v in enumerate(vectors)]
-        self._dim = len(self._vectors[0])
-        if any(len(v) != self._dim for v in self._vectors):
-            raise ConfigError("embeddings returned vectors of different lengths for the examples")
+        self._embedder = Embedder(embeddings, examples)
 
     def _vote(self, query: Sequence[float]) -> Score:
-        unit = _unit(query, "query")
-        if len(unit) != self._dim:
-            raise InputError(f"query embedding has {len(unit)} dimensions; the examples have {self._dim}")
-        sims = [sum(map(operator.mul, unit, v)) for v in self._vectors]
+        sims = self._embedder.similarities(query)
         top = sorted(range(len(sims)), key=lambda i: -sims[i])[: self.k]
         weights = [max(sims[i], 0.0) for i in top]
         total = sum(weights)
@@ -96,49 +69,16 @@ class EmbeddingScorer(Scorer):
         return Score(value, f"{len(top)} nearest examples, best similarity {sims[top[0]]:.2f}")
 
     def rate(self, conversation: Conversation) -> Score:
-        """Embed the conversation and let its nearest examples vote."""
+        """Embed the conversation (its first and last 4 KB) and let its nearest examples vote."""
         if conversation.is_blank:
             return Score(0.0, "blank conversation")
-        return self._vote(self._embed_one(_query_text(conversation)))
+        return self._vote(self._embedder.embed(conversation))
 
     async def arate(self, conversation: Conversation) -> Score:
-        """Async `rate`, using the embeddings' async method when it has one."""
+        """Async `rate`: the embeddings' async method when it has one, else its sync one in a worker thread."""
         if conversation.is_blank:
             return Score(0.0, "blank conversation")
-        return self._vote(await self._aembed_one(_query_text(conversation)))
+        return self._vote(await self._embedder.aembed(conversation))
 
     def __repr__(self) -> str:
         return f"EmbeddingScorer({type(self.embeddings).__name__}, examples={len(self.labels)}, k={self.k})"
-
-
-Embed = Callable[[list[str]], Sequence[Sequence[float]]]
-
-
-def _adapt(embeddings: Any) -> tuple[Embed, Callable[[str], Sequence[float]], Callable[[str], Any]]:
-    """(embed many, embed one query, async embed one query) for any supported embeddings object."""
-    if hasattr(embeddings, "embed_documents") and hasattr(embeddings, "embed_query"):  # LangChain Embeddings
-        one = embeddings.embed_query
-        many, aone = embeddings.embed_documents, getattr(embeddings, "aembed_query", None)
-    elif hasattr(embeddings, "get_text_embedding_batch") and hasattr(embeddings, "get_query_embedding"):
-        one = embeddings.get_query_embedding  # LlamaIndex BaseEmbedding
-        many, aone = embeddings.get_text_embedding_batch, getattr(embeddings, "aget_query_embedding", None)
-    elif callable(embeddings):
-        many = embeddings
-
-        def one(text: str) -> Sequence[float]:
-            return embeddings([text])[0]
-
-        aone = None
-    else:
-        raise ConfigError(
-            f"embeddings is {type(embeddings).__name__}; expected a LangChain Embeddings, a LlamaIndex "
-            "BaseEmbedding, an object with embed_documents/embed_query, or a callable list[str] -> list[list[float]]"
-        )
-
-    async def aembed(text: str) -> Sequence[float]:
-        if aone is None:
-            return one(text)
-        result = aone(text)
-        return await result if inspect.isawaitable(result) else result
-
-    return many, one, aembed

@@ -31,6 +31,7 @@ import math
 import operator
 import os
 from collections.abc import Callable, Mapping, Sequence
+from numbers import Real
 from pathlib import Path
 from typing import Any, Final
 
@@ -44,6 +45,7 @@ __all__ = [
     "DENSE_FEATURES",
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_MODEL_BYTES",
     "PRETRAINED_PATH",
     "LearnedScorer",
     "extract_features",
@@ -58,7 +60,43 @@ FORMAT_VERSION: Final = 1
 PRETRAINED_PATH: Final = Path(__file__).parent / "weights" / "learned-v1.json"
 """The model `LearnedScorer.pretrained` loads."""
 
+MAX_MODEL_BYTES: Final = 128 * 1024 * 1024
+"""The largest file `LearnedScorer.load` reads (a model of the maximum 4,194,304 buckets is ~50 MB)."""
+
 _SPREAD: Final = 1.7  # sigmoid(1.7 x) ~ the normal CDF: a score ~ the share of training prompts rated lower
+
+
+def _check_sample_weights(sample_weights: Sequence[float], n: int) -> list[float]:
+    if isinstance(sample_weights, (str, bytes)) or not isinstance(sample_weights, Sequence):
+        raise InputError(f"sample_weights is a {type(sample_weights).__name__}: expected {n} numbers >= 0")
+    if len(sample_weights) != n:
+        raise InputError(f"sample_weights has {len(sample_weights)} items for {n} texts; give one weight per text")
+    for i, w in enumerate(sample_weights):
+        if isinstance(w, bool) or not isinstance(w, Real) or not 0.0 <= w < math.inf:
+            raise InputError(f"sample_weights[{i}]={w!r}: expected a finite number >= 0")
+    weights = [float(w) for w in sample_weights]
+    if not 0 < sum(weights) < math.inf:
+        raise InputError(f"sample_weights: expected {n} non-negative numbers with a positive, finite sum")
+    return weights
+
+
+def _check_model(model: LearnedScorer, source: str, error: type[ValueError]) -> None:
+    """Raise `error` naming the first value that makes `model` unusable: not finite, or a negative spread/scale."""
+    named: list[tuple[str, float, bool]] = [  # (field, value, must be >= 0)
+        ("bias", model.bias, False),
+        ("output.center", model.center, False),
+        ("output.spread", model.spread, True),
+    ]
+    for n, w, m, s in zip(DENSE_FEATURES, model.dense_weights, model.mean, model.scale, strict=True):
+        named += [(f"dense.{n}.weight", w, False), (f"dense.{n}.mean", m, False), (f"dense.{n}.scale", s, True)]
+    for name, value, positive in named:
+        if not math.isfinite(value):
+            raise error(f"{source}: {name} is {value!r}; expected a finite number")
+        if positive and value < 0:
+            raise error(f"{source}: {name} is {value!r}; expected a number > 0 (a negative one inverts the ranking)")
+    if not all(map(math.isfinite, model.ngram_weights)):
+        k = next(i for i, w in enumerate(model.ngram_weights) if not math.isfinite(w))
+        raise error(f"{source}: ngram_weights[{k}] is {model.ngram_weights[k]!r}; expected a finite number")
 
 
 def _sigmoid(z: float) -> float:
@@ -97,6 +135,8 @@ class LearnedScorer(Scorer):
                 raise ConfigError(f"{name}={value!r}: expected a finite number >= 0")
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ConfigError(f"epochs={epochs!r}: expected an int >= 1")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ConfigError(f"seed={seed!r}: expected an int >= 0")
         self.buckets = buckets
         self.l2 = float(l2)
         self.sparse_l2 = float(sparse_l2)
@@ -176,24 +216,28 @@ class LearnedScorer(Scorer):
             sample_weights: optional weight per text (default 1).
             progress: called as ``progress(done, total)`` after each epoch.
 
+        The model changes only when training succeeds: on any error it is left as it was.
+
         Raises:
-            InputError: lengths differ or a label is outside [0, 1].
+            InputError: lengths differ, a label is outside [0, 1], or a sample weight is not a finite number >= 0.
+            ConfigError: training diverged (non-finite weights): lower `learning_rate` or `l2`.
             ImportError: numpy is not installed (``pip install 'langroute[learn]'``).
         """
         ys = self._check_labels(texts, labels)
         if not ys:
             raise InputError("texts is empty: fit needs at least one labelled text")
+        weights = None if sample_weights is None else _check_sample_weights(sample_weights, len(ys))
         from langroute.scorers._training import fit_logistic
 
         conversations = [as_conversation(t) for t in texts]
         features = [extract_features(c, self.buckets) for c in conversations]
         dense = [f[0] for f in features]
         sparse = [f[1] for f in features]
-        model = fit_logistic(
+        bias, dense_weights, mean, scale, ngram_weights = fit_logistic(
             dense,
             sparse,
             ys,
-            sample_weights=sample_weights,
+            sample_weights=weights,
             buckets=self.buckets,
             l2=self.l2,
             sparse_l2=self.sparse_l2,
@@ -202,13 +246,24 @@ class LearnedScorer(Scorer):
             seed=self.seed,
             progress=progress,
         )
-        self.bias, self.dense_weights, self.mean, self.scale, self.ngram_weights = model
-        self._squares = None
         logits = [
-            self._logit([(x - m) / s for x, m, s in zip(d, self.mean, self.scale, strict=True)], n) for d, n in features
+            bias
+            + sum(w * ((x - m) / s) for w, x, m, s in zip(dense_weights, d, mean, scale, strict=True))
+            + sum(ngram_weights[k] * v for k, v in n.items())
+            for d, n in features
         ]
-        self.center = sum(logits) / len(logits)
-        self.spread = math.sqrt(sum((z - self.center) ** 2 for z in logits) / len(logits)) or _SPREAD
+        center = sum(logits) / len(logits)
+        spread = math.sqrt(sum((z - center) ** 2 for z in logits) / len(logits)) or _SPREAD
+        if not all(map(math.isfinite, [bias, center, spread, *dense_weights, *ngram_weights])):
+            raise ConfigError(
+                f"fit diverged to non-finite weights (learning_rate={self.learning_rate:g}, l2={self.l2:g}, "
+                f"sparse_l2={self.sparse_l2:g}); lower learning_rate (default 0.05) or l2; the model is unchanged"
+            )
+        # every value is computed and checked: swap them in together
+        self.bias, self.center, self.spread = bias, center, spread
+        self.dense_weights, self.mean, self.scale = dense_weights, mean, scale
+        self.ngram_weights = ngram_weights
+        self._squares = None
         self.metadata = {"examples": len(ys), "mean_label": sum(ys) / len(ys)}
         return self
 
@@ -243,7 +298,12 @@ class LearnedScorer(Scorer):
 
     # ------------------------------------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
-        """The model as a JSON-ready dict (the format `save` writes)."""
+        """The model as a JSON-ready dict (the format `save` writes).
+
+        Raises:
+            ConfigError: a weight is not finite (a diverged `partial_fit`, or one set by hand): not a usable model.
+        """
+        _check_model(self, "model", ConfigError)
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -270,7 +330,8 @@ class LearnedScorer(Scorer):
         """Rebuild a scorer from `to_dict` output.
 
         Raises:
-            InputError: the dict is not a langroute learned-scorer model of a supported version.
+            InputError: the dict is not a langroute learned-scorer model of a supported version, or a value is
+                invalid (a weight that is not finite, a negative spread or scale); the message names the field.
         """
         if not isinstance(data, Mapping) or data.get("format") != FORMAT:
             found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
@@ -284,7 +345,13 @@ class LearnedScorer(Scorer):
             features, hyper, dense = data["features"], data["hyperparameters"], data["dense"]
             if list(features["dense"]) != list(DENSE_FEATURES):
                 raise InputError(f"{source}: its dense features {features['dense']} differ from {DENSE_FEATURES}")
-            scorer = cls(buckets=int(features["buckets"]), **hyper)
+            buckets = features["buckets"]
+            if isinstance(buckets, bool) or not isinstance(buckets, int):
+                raise InputError(f"{source}: features.buckets is {buckets!r:.40}; expected an int")
+            try:
+                scorer = cls(buckets=buckets, **hyper)
+            except ConfigError as exc:
+                raise InputError(f"{source}: hyperparameters: {exc}") from exc
             scorer.bias = float(data["bias"])
             scorer.center = float(data["output"]["center"])
             scorer.spread = float(data["output"]["spread"]) or _SPREAD
@@ -298,26 +365,42 @@ class LearnedScorer(Scorer):
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, InputError):
                 raise
-            raise InputError(f"{source}: corrupt learned-scorer model ({type(exc).__name__}: {exc})") from exc
+            detail = f"{type(exc).__name__}: {exc}"
+            raise InputError(f"{source}: corrupt learned-scorer model ({detail[:200]})") from exc
+        _check_model(scorer, source, InputError)
         return scorer
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the model to `path` as JSON, atomically (a temporary file, fsync, then rename); return the path."""
-        return write_atomically(path, json.dumps(self.to_dict(), indent=1) + "\n")
+        """Write the model to `path` as JSON, atomically (a temporary file, fsync, then rename); return the path.
+
+        Raises:
+            ConfigError: a weight is not finite; nothing is written.
+            OSError: the file cannot be written.
+        """
+        return write_atomically(path, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LearnedScorer:
-        """Read a model written by `save`.
+        """Read a model written by `save` (at most `MAX_MODEL_BYTES`; the largest model `save` writes is ~50 MB).
 
         Raises:
-            InputError: the file is not valid JSON, not a learned-scorer model, or of another version.
+            InputError: the file is too big, not UTF-8 JSON (nested too deeply, a number too long...), not a
+                learned-scorer model, of another version, or holds an invalid value; the message names the file.
             OSError: the file cannot be read.
         """
         source = str(path)
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_MODEL_BYTES + 1)
+        if len(raw) > MAX_MODEL_BYTES:
+            raise InputError(f"{source}: larger than {MAX_MODEL_BYTES} bytes; not a learned-scorer model")
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(raw.decode("utf-8"))
+        except RecursionError as exc:
+            raise InputError(f"{source}: not a learned-scorer model: JSON nested too deeply") from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{source}: not a learned-scorer model: invalid JSON ({exc})") from exc
+            raise InputError(f"{source}: not a learned-scorer model: invalid JSON ({str(exc)[:200]})") from exc
+        except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+            raise InputError(f"{source}: not a learned-scorer model: a number with too many digits") from exc
         return cls.from_dict(data, source=source)
 
     @classmethod

@@ -21,6 +21,7 @@ import math
 import re
 from typing import Any, Final
 
+from langroute._ask import ModelAsker, transcript
 from langroute.conversation import Conversation
 from langroute.errors import ConfigError
 from langroute.scorers.base import Score, Scorer
@@ -35,31 +36,8 @@ RATING_PROMPT: Final = (
 )
 """The system instruction sent with every conversation."""
 
-_WINDOW: Final = 4096
 _NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
 _REPLY_HEAD: Final = 20  # the rating must start within this many characters of the (stripped) reply
-
-
-def _transcript(conversation: Conversation) -> str:
-    text = "\n".join(f"{turn.role}: {turn.text}" for turn in conversation.turns)
-    if len(text) > 2 * _WINDOW:
-        text = text[:_WINDOW] + "\n[...]\n" + text[-_WINDOW:]
-    return f"Rate this conversation:\n<conversation>\n{text}\n</conversation>"
-
-
-def _reply_text(reply: Any) -> str:
-    """The text of a LangChain message, a LlamaIndex ChatResponse / CompletionResponse, or a str."""
-    if isinstance(reply, str):
-        return reply
-    message = getattr(reply, "message", None)  # LlamaIndex ChatResponse
-    if message is not None:
-        reply = message
-    content = getattr(reply, "content", None)
-    if content is None:
-        content = getattr(reply, "text", "")
-    if isinstance(content, list):  # LangChain content blocks
-        return " ".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content if p)
-    return str(content or "")
 
 
 class LLMScorer(Scorer):
@@ -71,17 +49,16 @@ class LLMScorer(Scorer):
         prompt: the system instruction (default `RATING_PROMPT`).
 
     Raises:
-        ConfigError: `default` is not in [0, 1], or `model` has none of the supported methods.
+        ConfigError: `default` is not in [0, 1], `prompt` is not a non-empty str, or `model` has none of the
+            supported methods.
     """
 
     def __init__(self, model: Any, default: float = 0.5, *, prompt: str = RATING_PROMPT) -> None:
         if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0.0 <= default <= 1.0:
             raise ConfigError(f"default={default!r}: expected a number in [0, 1]")
-        if not any(hasattr(model, name) for name in ("invoke", "chat", "complete")):
-            raise ConfigError(
-                f"model is {type(model).__name__}; expected a LangChain chat model (invoke) or a LlamaIndex LLM "
-                "(chat or complete)"
-            )
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ConfigError(f"prompt is a {type(prompt).__name__}: expected the rating instruction, a non-empty str")
+        self._asker = ModelAsker(model)
         self.model = model
         self.default = float(default)
         self.prompt = prompt
@@ -91,41 +68,31 @@ class LLMScorer(Scorer):
 
         The number must start within the first 20 characters of the reply ("7", "Rating: 7/10", "I'd say 7"),
         so a model that echoes the prompt or writes an essay falls back to `default` instead of being misread.
+        The reason gives the rating, or the reply's length: never its text, which may echo the prompt.
         """
         match = _NUMBER.search(reply.strip())
         if match is not None and match.start() < _REPLY_HEAD:
             rating = float(match.group())
             if math.isfinite(rating) and 0.0 <= rating <= 10.0:
                 return Score(rating / 10.0, f"model rated {match.group()}/10")
-        return Score(self.default, f"unparseable reply {reply[:40]!r}; default {self.default}")
-
-    def _request(self, conversation: Conversation) -> tuple[str, Any]:
-        """(method kind, argument) for the model: the prompt in the form its framework expects."""
-        transcript = _transcript(conversation)
-        if hasattr(self.model, "invoke"):
-            return "invoke", [("system", self.prompt), ("human", transcript)]
-        if hasattr(self.model, "chat"):
-            from llama_index.core.llms import ChatMessage
-
-            return "chat", [
-                ChatMessage(role="system", content=self.prompt),
-                ChatMessage(role="user", content=transcript),
-            ]
-        return "complete", f"{self.prompt}\n\n{transcript}\nRating:"
+        # never quote the reply: a model may echo the prompt
+        return Score(self.default, f"no rating 0-10 in a {len(reply)}-character reply; default {self.default}")
 
     def rate(self, conversation: Conversation) -> Score:
         """Ask the model; parse its reply."""
         if conversation.is_blank:
             return Score(0.0, "blank conversation")
-        kind, request = self._request(conversation)
-        return self.parse(_reply_text(getattr(self.model, kind)(request)))
+        return self.parse(self._asker.ask(self.prompt, _question(conversation), "Rating:"))
 
     async def arate(self, conversation: Conversation) -> Score:
         """Async `rate` (``ainvoke`` / ``achat`` / ``acomplete``)."""
         if conversation.is_blank:
             return Score(0.0, "blank conversation")
-        kind, request = self._request(conversation)
-        return self.parse(_reply_text(await getattr(self.model, "a" + kind)(request)))
+        return self.parse(await self._asker.aask(self.prompt, _question(conversation), "Rating:"))
 
     def __repr__(self) -> str:
         return f"LLMScorer({type(self.model).__name__}, default={self.default})"
+
+
+def _question(conversation: Conversation) -> str:
+    return f"Rate this conversation:\n<conversation>\n{transcript(conversation)}\n</conversation>"

@@ -104,3 +104,16 @@ class RunLog(BaseCallbackHandler):
 
     def on_custom_event(self, name: str, data: Any, *, run_id: Any, **kwargs: Any) -> None:
         self.events.append((name, data, run_id))
+
+
+class RaisingChatModel(GenericFakeChatModel):
+    """Raises `error` (the same object every time) on each call and counts the calls."""
+
+    error: BaseException
+    calls: int = 0
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        self.calls += 1
+        raise self.error

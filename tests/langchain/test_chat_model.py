@@ -179,11 +179,11 @@ def test_standard_params_are_forwarded_to_the_candidate():
     assert models["small"].calls[-1] == {"stop": ["X"], "temperature": 0.2, "max_tokens": 5}
 
 
-def test_ls_params_name_the_router_and_the_default_or_forced_candidate():
+def test_ls_params_name_the_candidates_shared_provider_and_the_default_or_forced_candidate():
     router = RouterChatModel(models=two_models(), max_tokens=10, stop=["s"], temperature=0.5)
     params = router._get_ls_params()
     assert params == {
-        "ls_provider": "langroute",
+        "ls_provider": "faketoolchatmodel",  # both candidates report it: middleware sees the provider
         "ls_model_name": "small",
         "ls_model_type": "chat",
         "ls_temperature": 0.5,
@@ -191,6 +191,8 @@ def test_ls_params_name_the_router_and_the_default_or_forced_candidate():
         "ls_stop": ["s"],
     }
     assert router._get_ls_params(route="large")["ls_model_name"] == "large"
+    mixed = RouterChatModel(models={**two_models(), "other": GenericFakeChatModel(messages=replies("x"))})
+    assert mixed._get_ls_params()["ls_provider"] == "langroute"  # no single provider to name
     assert router._llm_type == "langroute-router"
     assert router._identifying_params == {
         "candidates": ["small", "large"],

@@ -116,15 +116,30 @@ def test_routes_by_score(llm):
     easy, hard = llm.chat(EASY), llm.chat(HARD_MSGS)
     assert easy.message.content == "small: say hi"
     assert hard.message.content == "large: a hard one"
-    assert _decision(easy) | {"reason": ""} == {
+    decision = _decision(easy)
+    assert len(decision.pop("id")) == 32
+    assert decision | {"reason": ""} == {
         "model": "small",
         "score": 0.1,
         "scorer": "RuleScorer",
         "reason": "",
         "candidates": ["small", "large"],
+        "ladder": ["small", "large"],
         "thresholds": [0.5],
+        "task": None,
+        "excluded": {},
         "fallback_from": None,
         "forced": False,
+        "sticky": False,
+        "explored": False,
+        "propensity": 1.0,
+        "escalated_from": None,
+        "escalation": None,
+        "shadow": False,
+        "would_route": None,
+        "cost_usd": None,
+        "baseline_cost_usd": None,
+        "would_cost_usd": None,
     }
     assert _decision(hard)["model"] == "large"
 

@@ -89,3 +89,38 @@ def test_bad_configuration_is_explained(args, message):
         EmbeddingScorer(*args)
     with pytest.raises(ConfigError, match="k=0"):
         EmbeddingScorer(bag, ["a"], [1.0], k=0)
+
+
+async def test_a_sync_callable_embeds_in_a_worker_thread_under_ascore():
+    import threading
+
+    threads = []
+
+    def embed(texts):
+        threads.append(threading.get_ident())
+        return [bag(t) for t in texts]
+
+    scorer = EmbeddingScorer(embed, EXAMPLES, LABELS, k=1)
+    assert await scorer.ascore("please prove this") == pytest.approx(0.9)
+    assert threads[0] == threads[-2] == threading.get_ident()  # the examples, embedded at construction
+    assert threads[-1] != threading.get_ident()
+
+
+@pytest.mark.parametrize(
+    ("query_vectors", "match"),
+    [
+        ([], "embeddings returned 0 vectors for one query text; expected 1"),
+        ([["x", "y"]], "query: the embedding is a list, not a list of numbers"),
+        ([None], "query: the embedding is a NoneType, not a list of numbers"),
+        ([[float("nan")] * 5], "query: the embedding is empty or not finite"),
+    ],
+)
+def test_a_broken_embedding_callable_is_an_input_error(query_vectors, match):
+    from langroute import InputError
+
+    def embed(texts):
+        return [bag(t) for t in texts] if len(texts) > 1 else query_vectors
+
+    scorer = EmbeddingScorer(embed, EXAMPLES, LABELS)
+    with pytest.raises(InputError, match=match):
+        scorer.score("hello")

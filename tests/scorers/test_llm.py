@@ -89,3 +89,9 @@ def test_bad_configuration_is_explained():
         LLMScorer(FakeListChatModel(responses=["1"]), default=2)
     with pytest.raises(ConfigError, match="expected a LangChain chat model"):
         LLMScorer(object())
+
+
+@pytest.mark.parametrize("prompt", [None, "", "   ", 3])
+def test_the_rating_prompt_must_be_a_non_empty_string(prompt):
+    with pytest.raises(ConfigError, match=r"prompt is a \w+: expected the rating instruction, a non-empty str"):
+        LLMScorer(FakeListChatModel(responses=["5"]), prompt=prompt)

@@ -43,11 +43,33 @@ async def test_default_can_be_another_scorer_sync_and_async():
         ([("(", 0.5)], "not a valid regex"),
         ([("a", 1.5)], r"rules\[0\] score=1.5"),
         ([(3, 0.5)], "must be a regex string"),
+        ([("ok", 0.5), (re.compile(b"x"), 0.9)], r"rules\[1\]: re.compile\(b'x'\) is a bytes pattern; compile a str"),
+        ([(b"x", 0.9)], r"rules\[0\]: pattern b'x' is bytes"),
+        ([("a", float("nan"))], r"rules\[0\] score=nan: expected a number in \[0, 1\]"),
+        ([("a", True)], r"rules\[0\] score=True"),
+        ([("a{99999999999}", 0.5)], r"rules\[0\]: pattern 'a\{99999999999\}' is not a valid regex"),
+        (None, "rules is a NoneType: expected a list of"),
+        ("prove", "rules is a str: expected a list of"),
+        ({"prove": 0.9}, r"rules is a dict: .* list\(rules.items\(\)\)"),
     ],
 )
-def test_bad_rules_are_config_errors(rules, match):
+def test_bad_rules_are_config_errors_naming_the_rule(rules, match):
     with pytest.raises(ConfigError, match=match):
         RuleScorer(rules=rules)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"window": 0}, r"window=0: expected an int >= 1, or None"),
+        ({"turns": True}, r"turns=True: expected an int >= 1"),
+        ({"window": 2.5}, r"window=2.5"),
+        ({"engine": "pcre"}, r"engine='pcre': expected one of \['auto', 're', 're2'\]"),
+    ],
+)
+def test_bad_window_turns_or_engine_are_config_errors(options, match):
+    with pytest.raises(ConfigError, match=match):
+        RuleScorer([("x", 0.5)], **options)
 
 
 def test_default_must_be_a_number_or_scorer():
@@ -91,3 +113,31 @@ def test_out_of_range_or_non_numeric_results_raise_value_error(bad):
 def test_callable_scorer_needs_a_callable():
     with pytest.raises(TypeError, match="expected a function"):
         CallableScorer(0.5)  # type: ignore[arg-type]
+
+
+async def test_a_sync_fn_runs_in_a_worker_thread_for_big_conversations_only():
+    import threading
+
+    threads = []
+
+    def fn(conv):
+        threads.append(threading.get_ident())
+        return 0.5
+
+    scorer = CallableScorer(fn)
+    assert await scorer.ascore("small") == 0.5
+    assert await scorer.ascore("x" * (scorer.offload_chars + 1)) == 0.5
+    assert threads[0] == threading.get_ident() != threads[1]
+
+
+async def test_an_async_fn_is_awaited_on_the_loop_even_for_big_conversations():
+    import threading
+
+    threads = []
+
+    async def fn(conv):
+        threads.append(threading.get_ident())
+        return 0.5
+
+    assert await CallableScorer(fn).ascore("x" * 100_000) == 0.5
+    assert threads == [threading.get_ident()]

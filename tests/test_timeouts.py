@@ -1,0 +1,79 @@
+"""Per-attempt timeouts: sync calls on a worker thread, async with wait_for, stream chunks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+
+import pytest
+
+from langroute import CandidateTimeoutError
+from langroute.timeouts import END, TimeoutPool, acall, anext_chunk, call, next_chunk
+
+VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset")
+
+
+def test_sync_call_times_out_without_waiting_for_the_candidate():
+    pool = TimeoutPool()
+    release = threading.Event()
+    with pytest.raises(CandidateTimeoutError, match=r"candidate 'slow' timed out: no answer within 0\.01 s") as info:
+        call(lambda: release.wait(30), 0.01, "slow", pool)
+    assert isinstance(info.value, TimeoutError)
+    assert (info.value.candidate, info.value.timeout) == ("slow", 0.01)
+    release.set()
+    pool.shutdown()
+
+
+def test_sync_call_runs_in_the_callers_context_and_returns():
+    pool = TimeoutPool()
+    VAR.set("caller")
+    assert call(VAR.get, 5, "fast", pool) == "caller"
+    assert call(lambda: 1, None, "fast", pool) == 1  # no timeout: called directly
+    pool.shutdown()
+
+
+async def test_async_call_is_cancelled_on_timeout():
+    cancelled = asyncio.Event()
+
+    async def hang() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    with pytest.raises(CandidateTimeoutError):
+        await acall(hang(), 0.01, "slow")
+    assert cancelled.is_set()
+    assert await acall(asyncio.sleep(0, result=3), None, "fast") == 3
+
+
+def test_stream_chunks_time_out_and_end():
+    pool = TimeoutPool()
+    release = threading.Event()
+
+    def chunks():
+        yield "a"
+        release.wait(30)
+        yield "b"
+
+    stream = chunks()
+    assert next_chunk(stream, 1, "s", pool) == "a"
+    with pytest.raises(CandidateTimeoutError):
+        next_chunk(stream, 0.01, "s", pool)
+    release.set()
+    assert next_chunk(iter([]), None, "s", pool) is END
+    pool.shutdown()
+
+
+async def test_async_stream_chunks_time_out():
+    async def chunks():
+        yield "a"
+        await asyncio.sleep(30)
+        yield "b"
+
+    stream = chunks()
+    assert await anext_chunk(stream, 1, "s") == "a"
+    with pytest.raises(CandidateTimeoutError):
+        await anext_chunk(stream, 0.01, "s")
