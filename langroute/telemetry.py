@@ -60,6 +60,7 @@ ATTRIBUTES: Final[Mapping[str, str]] = {
     "reason": "langroute.reason",
     "task": "langroute.task",
     "candidates": "langroute.candidates",
+    "ladder": "langroute.ladder",  # the candidates the score was mapped onto (the task's route)
     "thresholds": "langroute.thresholds",
     "excluded": "langroute.excluded",  # ["name: reason", ...]
     "fallback_from": "langroute.fallback_from",
@@ -72,6 +73,8 @@ ATTRIBUTES: Final[Mapping[str, str]] = {
     "shadow": "langroute.shadow",
     "would_route": "langroute.would_route",
     "cost_usd": "langroute.cost_usd",
+    "baseline_cost_usd": "langroute.baseline_cost_usd",
+    "would_cost_usd": "langroute.would_cost_usd",
     # not decision fields
     "overhead_s": "langroute.overhead_s",  # seconds spent choosing the model
     "outcome": "langroute.outcome",
@@ -85,10 +88,8 @@ SCORE_HISTOGRAM: Final = "langroute.score"
 DURATION_HISTOGRAM: Final = "langroute.decision.duration"
 
 _SPAN_KEYS: Final = {field: key for field, key in ATTRIBUTES.items() if field not in ("overhead_s", "outcome", "error")}
-_FINISH_KEYS: Final = {
-    field: ATTRIBUTES[field]
-    for field in ("model", "fallback_from", "escalated_from", "escalation", "shadow", "would_route", "cost_usd")
-}
+_FINISH_FIELDS: Final = ("model", "fallback_from", "escalated_from", "escalation", "shadow", "would_route", "cost_usd")
+_FINISH_KEYS: Final = {field: ATTRIBUTES[field] for field in (*_FINISH_FIELDS, "baseline_cost_usd", "would_cost_usd")}
 _PRIMITIVES: Final = frozenset({str, bool, int, float})
 _MODEL, _TASK, _SCORER = ATTRIBUTES["model"], ATTRIBUTES["task"], ATTRIBUTES["scorer"]
 _OUTCOME, _ERROR, _OVERHEAD = ATTRIBUTES["outcome"], ATTRIBUTES["error"], ATTRIBUTES["overhead_s"]

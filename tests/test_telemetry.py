@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from langroute import ConfigError, RoutingDecision
+from langroute import ConfigError, Router, RuleScorer
 from langroute.telemetry import ATTRIBUTES, OUTCOMES, Telemetry, outcome_of
 
 pytest.importorskip("opentelemetry.sdk")
@@ -27,7 +27,8 @@ DECISION = {
     "score": 0.3,
     "scorer": "HeuristicScorer",
     "reason": "score 0.30 < 0.50",
-    "candidates": ["small", "large"],
+    "candidates": ["small", "large", "vision-only"],
+    "ladder": ["small", "large"],
     "thresholds": [0.5],
     "task": "chat",
     "excluded": {"vision-only": "no image input"},
@@ -41,6 +42,8 @@ DECISION = {
     "shadow": False,
     "would_route": None,
     "cost_usd": None,
+    "baseline_cost_usd": None,
+    "would_cost_usd": None,
 }
 
 
@@ -85,7 +88,8 @@ def test_a_routed_call_annotates_the_current_span_and_records_metrics(otel):
         "langroute.score": 0.3,
         "langroute.scorer": "HeuristicScorer",
         "langroute.reason": "score 0.30 < 0.50",
-        "langroute.candidates": ("small", "large"),
+        "langroute.candidates": ("small", "large", "vision-only"),
+        "langroute.ladder": ("small", "large"),
         "langroute.thresholds": (0.5,),
         "langroute.task": "chat",
         "langroute.excluded": ("vision-only: no image input",),
@@ -188,13 +192,15 @@ def test_every_key_is_ours_or_a_semantic_convention():
 
 
 def test_todays_decision_dict_and_missing_keys_are_tolerated(otel):
-    today = RoutingDecision("small", 0.2, "HeuristicScorer", "short", ("small", "large"), (0.5,)).to_dict()
+    today = Router(["small", "large"], scorer=RuleScorer([("hello", 0.2)])).decide("hello").to_dict()
     with otel.tracer.start_as_current_span("chat"):
         otel.telemetry.decided(today, overhead_s=0.0002)
         otel.telemetry.decided({"model": "large"})
         otel.telemetry.finished({"model": "large"}, "fallback")
     (span,) = otel.spans.get_finished_spans()
+    assert set(today) <= set(ATTRIBUTES), "a new decision field needs a key in langroute.telemetry.ATTRIBUTES"
     assert span.events[0].attributes["langroute.score"] == 0.2
+    assert span.events[0].attributes["langroute.ladder"] == ("small", "large")
     assert dict(span.events[1].attributes) == {"gen_ai.request.model": "large"}
     assert otel.metrics()["langroute.decisions"] == [
         ({"gen_ai.request.model": "large", "langroute.outcome": "fallback"}, 1)
@@ -282,4 +288,4 @@ def test_event_attributes_are_json_exportable(otel):
     with otel.tracer.start_as_current_span("chat"):
         otel.telemetry.decided(DECISION, overhead_s=0.0001)
     exported = json.loads(otel.spans.get_finished_spans()[0].to_json())
-    assert exported["events"][0]["attributes"]["langroute.candidates"] == ["small", "large"]
+    assert exported["events"][0]["attributes"]["langroute.ladder"] == ["small", "large"]
