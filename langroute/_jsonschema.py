@@ -31,6 +31,7 @@ from typing import Any, Final
 __all__ = ["schema_error"]
 
 _MAX_DEPTH: Final = 100
+_TYPE_NAMES: Final = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
 _SAFE_KEY: Final = re.compile(r"[A-Za-z_][\w\-]{0,63}")
 _JSON_TYPES: Final = {
     dict: "object",
@@ -169,7 +170,9 @@ class _Validator:
         wanted = schema.get("type")
         if isinstance(wanted, str):
             wanted = [wanted]
-        if isinstance(wanted, list) and wanted and not any(_is_type(value, str(t)) for t in wanted):
+        if isinstance(wanted, list):
+            wanted = [t for t in wanted if t in _TYPE_NAMES]  # an unknown type name cannot be checked
+        if wanted and not any(_is_type(value, t) for t in wanted):
             return f"{path}: expected {' or '.join(map(str, wanted))}, got {_type_of(value)}"
         enum = schema.get("enum")
         if isinstance(enum, list) and not any(_equal(value, option) for option in enum):

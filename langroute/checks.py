@@ -6,11 +6,13 @@ build the framework-free `Answer` from their framework's response; the router ru
 candidate answers and sends the call to the next stronger candidate on the first failure.
 
 ```python
+from langroute import as_conversation
 from langroute.checks import Answer, empty_answer, refusal, run_checks
 
 def cites_a_source(conversation, answer):
     return "http" in answer.text or "no link in the answer"
 
+conversation = as_conversation("Where are the docs?")
 verdict = run_checks([empty_answer, refusal, cites_a_source], conversation, Answer(text="See the docs."))
 verdict.escalation   # 'cites_a_source: no link in the answer'  (the decision dict's "escalation")
 ```
@@ -157,10 +159,16 @@ def as_checks(checks: Check | Iterable[Check] | None, *, field: str = "escalate"
     """Validate a checks argument once, at construction: ``None``, one check, or an iterable of checks.
 
     Raises:
-        TypeError: an item is not callable; the message names `field` and the item's position.
+        TypeError: an item is not callable (or `checks` is a string); the message names `field` and the position.
     """
     if checks is None:
         return ()
+    if isinstance(checks, str):
+        raise TypeError(
+            f"{field}={checks!r} is a string: pass the check itself, e.g. {field}=[langroute.checks.{checks}]"
+            if checks in _BUILTIN_NAMES
+            else f"{field}={checks!r} is a string: pass callables (conversation, answer) -> bool | str | Verdict"
+        )
     items = (checks,) if callable(checks) else tuple(checks)
     for i, check in enumerate(items):
         if not callable(check):
@@ -371,6 +379,8 @@ def invalid_tool_call(conversation: Conversation, answer: Answer) -> bool | str:
         if arguments is None:
             return f"tool call {i} ({_shown(call.name)}): {why}"
         schema = tools.get(call.name) if tools is not None else None
+        if schema and isinstance(schema.get("function"), Mapping):  # a whole OpenAI tool dict: use its parameters
+            schema = schema["function"].get("parameters")
         if schema:
             problem = schema_error(arguments, schema)
             if problem:
@@ -507,3 +517,8 @@ def refusal(conversation: Conversation, answer: Answer) -> bool | str:
         if 0 <= at < _REFUSAL_WINDOW:
             return f"opens with refusal phrasing ({phrase!r})"
     return True
+
+
+_BUILTIN_NAMES: Final = frozenset(
+    {"empty_answer", "truncated", "invalid_tool_call", "refusal", "invalid_structured_output"}
+)

@@ -206,6 +206,11 @@ def test_as_checks_validates_once():
     assert as_checks([empty_answer, refusal]) == (empty_answer, refusal)
     with pytest.raises(TypeError, match=r"escalate\[1\]=str is not a check: pass callables"):
         as_checks([empty_answer, "refusal"])
+    with pytest.raises(
+        TypeError,
+        match=r"escalate='refusal' is a string: pass the check itself, e.g. escalate=\[langroute.checks.refusal\]",
+    ):
+        as_checks("refusal")
     with pytest.raises(TypeError, match=r"checks\[0\]=int"):
         as_checks([3], field="checks")
 
@@ -301,6 +306,11 @@ def test_truncated(finish_reason, failed):
             "tool call 0 ('get_weather') arguments do not match its schema: $: missing required property 'city'",
         ),
         ((ToolCall("now", ""),), {"now": {"type": "object", "properties": {}}}, True),
+        (
+            (ToolCall("get_weather", '{"days": 2}'),),
+            {"get_weather": {"type": "function", "function": {"name": "get_weather", "parameters": WEATHER}}},
+            "tool call 0 ('get_weather') arguments do not match its schema: $: missing required property 'city'",
+        ),
         ((ToolCall("anything", '{"x": 1}'),), {"anything": None}, True),
         ((ToolCall("unknown_tools", '{"x": 1}'),), None, True),
         ((ToolCall("unknown_tools", "{x}"),), None, "tool call 0 ('unknown_tools'): arguments are not valid JSON"),

@@ -83,6 +83,8 @@ OBJ = {
         ({"$ref": "#/$defs/missing"}, "anything", None),
         # ignored keywords: pattern and format are never run on model output
         ({"type": "string", "pattern": "^(a+)+$", "format": "email"}, "a" * 30 + "b", None),
+        ({"type": "function"}, {"a": 1}, None),  # not a JSON type: cannot be checked
+        ({"type": ["function", "string"]}, 1, "$: expected string, got integer"),
         (True, 1, None),
         (False, 1, "$: no value is allowed here"),
     ],
