@@ -27,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
 
 from langroute.candidates import Candidate, Needs, exclusions
@@ -40,6 +41,7 @@ from langroute.scorers.base import Score, Scorer, check_score
 
 if TYPE_CHECKING:
     from langroute.feedback import FeedbackStore
+    from langroute.telemetry import Telemetry
     from langroute.timeouts import TimeoutPool
 
 __all__ = [
@@ -106,6 +108,9 @@ class Router:
             breaker; ``None``, the default, turns it off).
         max_failures: consecutive failures that open a candidate's circuit breaker.
         max_threads: how many threads `sticky="thread"` remembers (least recently used are forgotten).
+        telemetry: report decisions to OpenTelemetry (span attributes and events, metrics; see
+            `langroute.telemetry`): ``True`` (default) when ``opentelemetry-api`` is installed, ``False``, or a
+            `Telemetry` built with your own providers.
 
     Raises:
         ConfigError: bad candidates, thresholds, routes or options (the message names the field).
@@ -135,6 +140,7 @@ class Router:
         cooldown: float | None = None,
         max_failures: int = 3,
         max_threads: int = 10_000,
+        telemetry: bool | Telemetry = True,
     ) -> None:
         self.policy = RoutingPolicy(candidates, thresholds, routes=routes)
         self.scorer = default_scorer() if scorer is None else check_scorer(scorer)
@@ -170,6 +176,8 @@ class Router:
         self._learner: Any = None
         self._cursor = 0
         self._pool: Any = None
+        self.telemetry = _check_telemetry(telemetry)
+        self._observe = self.telemetry is not None and self.telemetry.enabled
 
     @property
     def pool(self) -> TimeoutPool:
@@ -209,6 +217,7 @@ class Router:
             ConfigError: an unknown `route` or `task` (the message lists the valid names).
             NoCapableCandidateError: no candidate of the ladder can serve the request.
         """
+        started = perf_counter() if self._observe else 0.0
         conversation = as_conversation(messages)
         found = None
         if route is None and task is None and self.classifier is not None:
@@ -216,8 +225,8 @@ class Router:
         step = self._prepare(conversation, route, task, found, thread_id, id)
         if isinstance(step, _Pending):
             score = check_score(self.scorer.rate(conversation), self.scorer.name)
-            return self._record(self._scored(step, score), conversation, score)
-        return self._record(step, conversation, None)
+            return self._record(self._scored(step, score), conversation, score, started)
+        return self._record(step, conversation, None, started)
 
     async def adecide(
         self,
@@ -229,6 +238,7 @@ class Router:
         id: str | None = None,
     ) -> RoutingDecision:
         """Async `decide` (awaits the classifier's `aclassify` and the scorer's `arate`)."""
+        started = perf_counter() if self._observe else 0.0
         conversation = as_conversation(messages)
         found = None
         if route is None and task is None and self.classifier is not None:
@@ -236,8 +246,8 @@ class Router:
         step = self._prepare(conversation, route, task, found, thread_id, id)
         if isinstance(step, _Pending):
             score = check_score(await self.scorer.arate(conversation), self.scorer.name)
-            return self._record(self._scored(step, score), conversation, score)
-        return self._record(step, conversation, None)
+            return self._record(self._scored(step, score), conversation, score, started)
+        return self._record(step, conversation, None, started)
 
     def _prepare(
         self,
@@ -314,10 +324,14 @@ class Router:
                 excluded.setdefault(name, why)
         return excluded
 
-    def _record(self, decision: RoutingDecision, conversation: Conversation, score: Score | None) -> RoutingDecision:
+    def _record(
+        self, decision: RoutingDecision, conversation: Conversation, score: Score | None, started: float
+    ) -> RoutingDecision:
         logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
         if self.feedback is not None:
             self.feedback.record_decision(self._feedback_record(decision, conversation, score))
+        if self._observe:
+            self.telemetry.decided(decision.to_dict(), perf_counter() - started)  # type: ignore[union-attr]
         return decision
 
     def check_task(self, task: object) -> str:
@@ -356,6 +370,8 @@ class Router:
         logger.warning(
             "candidate %s failed (%s); falling back to %s", decision.model, type(error).__name__, following.model
         )
+        if self._observe:
+            self.telemetry.decided(following.to_dict())  # type: ignore[union-attr]
         return following
 
     def falls_back_on(self, error: BaseException) -> bool:
@@ -454,6 +470,8 @@ class Router:
 
     def _finished(self, decision: RoutingDecision, input_tokens: int | None, output_tokens: int | None) -> None:
         self.breakers.success(decision.model)
+        if self._observe:
+            self.telemetry.finished(decision.to_dict())  # type: ignore[union-attr]
         if self.feedback is not None:
             self.feedback.record_result(
                 decision.id,
@@ -465,7 +483,9 @@ class Router:
                 failed=False,
             )
 
-    def _failed_all(self, decision: RoutingDecision) -> None:
+    def _failed_all(self, decision: RoutingDecision, error: BaseException) -> None:
+        if self._observe:
+            self.telemetry.finished(decision.to_dict(), error=error)  # type: ignore[union-attr]
         if self.feedback is not None:
             self.feedback.record_result(decision.id, served=None, failed=True)
 
@@ -607,6 +627,8 @@ class Attempts:
         self._escalations += 1
         self._current = following
         self._pending = True
+        if self._router._observe:
+            self._router.telemetry.decided(following.to_dict())  # type: ignore[union-attr]
         logger.info("answer of %s failed %s; escalating to %s", current.model, escalation, following.model)
         return False
 
@@ -650,10 +672,10 @@ class Attempts:
         self._tried.append(current.model)
         try:
             self._current = self._router._fallback(current, self._errors, [*self._tried, *self._errors])
-        except BaseException:
+        except BaseException as error:
             if self.kept is not None and not current.forced:
                 raise StopIteration from None  # the escalation failed: the caller returns the kept answer
-            self._router._failed_all(current)
+            self._router._failed_all(current, error)
             raise
         return self._current
 
@@ -816,6 +838,18 @@ def _check_seconds(value: object, field: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
         raise ConfigError(f"{field}={value!r}: expected seconds > 0, or None for no limit")
     return float(value)
+
+
+def _check_telemetry(telemetry: object) -> Telemetry | None:
+    from langroute.telemetry import Telemetry
+
+    if telemetry is True:
+        return Telemetry()
+    if telemetry is False or telemetry is None:
+        return None
+    if isinstance(telemetry, Telemetry):
+        return telemetry
+    raise TypeError(f"telemetry={telemetry!r}: expected True, False or a langroute.telemetry.Telemetry")
 
 
 def _check_store(store: object) -> FeedbackStore | None:

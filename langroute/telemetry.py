@@ -75,6 +75,7 @@ ATTRIBUTES: Final[Mapping[str, str]] = {
     "cost_usd": "langroute.cost_usd",
     "baseline_cost_usd": "langroute.baseline_cost_usd",
     "would_cost_usd": "langroute.would_cost_usd",
+    "inner": "langroute.inner.model",  # a nested router's choice (its model name only)
     # not decision fields
     "overhead_s": "langroute.overhead_s",  # seconds spent choosing the model
     "outcome": "langroute.outcome",
@@ -141,6 +142,10 @@ def _attributes(decision: Mapping[str, Any], keys: Mapping[str, str]) -> dict[st
             continue
         if type(value) in _PRIMITIVES:
             out[key] = value
+        elif field == "inner":
+            model = value.get("model") if isinstance(value, Mapping) else None
+            if isinstance(model, str):
+                out[key] = model
         else:
             value = _value(value)
             if value is not None:

@@ -289,3 +289,26 @@ def test_event_attributes_are_json_exportable(otel):
         otel.telemetry.decided(DECISION, overhead_s=0.0001)
     exported = json.loads(otel.spans.get_finished_spans()[0].to_json())
     assert exported["events"][0]["attributes"]["langroute.ladder"] == ["small", "large"]
+
+
+def test_the_router_reports_each_decision_and_outcome(otel):
+    scorer = RuleScorer([], default=0.0)
+    router = Router(["small", "large"], scorer=scorer, telemetry=otel.telemetry)
+    with otel.tracer.start_as_current_span("agent step"):
+        attempts = router.attempts(router.decide("a private prompt"))
+        next(attempts)
+        attempts.failed(ConnectionError("small down"))
+        assert next(attempts).model == "large"
+        attempts.finish()
+    (span,) = otel.spans.get_finished_spans()
+    assert [event.attributes["gen_ai.request.model"] for event in span.events] == ["small", "large"]
+    assert span.attributes["langroute.fallback_from"] == "small"
+    assert span.attributes["langroute.outcome"] == "fallback"
+    assert "a private prompt" not in json.dumps({k: str(v) for k, v in span.attributes.items()})
+    (point,) = otel.metrics()["langroute.decisions"]
+    assert point == ({"gen_ai.request.model": "large", "langroute.outcome": "fallback"}, 1)
+    assert otel.metrics()["langroute.decision.duration"][0][1][0] == 1  # one overhead sample per call
+    off = Router(["small", "large"], scorer=scorer, telemetry=False)
+    assert off.telemetry is None
+    with pytest.raises(TypeError, match="telemetry='yes'"):
+        Router(["a"], telemetry="yes")  # type: ignore[arg-type]
