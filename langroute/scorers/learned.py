@@ -248,7 +248,7 @@ class LearnedScorer(Scorer):
         Args:
             texts: prompts or conversations (anything `as_conversation` reads).
             labels: one number in [0, 1] per text.
-            sample_weights: optional non-negative weight per text (default 1): scales that text's gradient.
+            sample_weights: optional non-negative weight per text (default 1): scales that text's gradient; 0 skips it.
             learning_rate: the AdaGrad step; default ``0.4 * self.learning_rate`` (0.02 by default; larger steps
                 made the model noisier, not better, on new subjects: see `benchmarks/feedback.py`).
 
@@ -280,6 +280,8 @@ class LearnedScorer(Scorer):
         rate = _PARTIAL_RATE * self.learning_rate if learning_rate is None else learning_rate
         l2, sparse_l2 = self.l2, self.sparse_l2
         for (dense, sparse), y, weight in zip(features, ys, weights, strict=True):
+            if not weight:
+                continue
             logit = bias + sum(map(operator.mul, dense_weights, dense))
             logit += sum(map(operator.mul, map(ngram_weights.__getitem__, sparse), sparse.values()))
             error = weight * (_sigmoid(logit) - y)
