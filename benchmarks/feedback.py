@@ -462,7 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.quick or args.tiny):
         base = train_model(split_scenarios(dev_records(), 0, sizes)[0])
         seconds = time_update(base, split_scenarios(dev_records(), 0, sizes)[1][0].stream, options, 2000)
-        summary["learn_2000_seconds"] = seconds
+        results["learn_2000_seconds"] = seconds
         print(f"`FeedbackLearner.update` on 2,000 records + `scorer()`: {seconds:.2f} s (median of 3)")
     print(f"\ntook {time.perf_counter() - started:.0f} s")
     if args.json:
