@@ -426,7 +426,7 @@ class Router:
         store = self._store()
         store.flush()
         if self._learner is None:
-            self._learner = FeedbackLearner(self.scorer, candidates=self.policy.candidates)
+            self._learner = FeedbackLearner(self.scorer)
         used = 0
         summary: dict[str, Any] = {}
         while True:
@@ -462,7 +462,7 @@ class Router:
             "propensity": decision.propensity,
             "shadow": decision.shadow,
             "would_route": decision.would_route,
-            "features": score.features if score is not None else None,
+            "features": _features(score, conversation),
             "prices": prices,
             # computed by the store's writer thread, off the hot path; the store drops text unless keep_text
             "text": (lambda: conversation.text) if getattr(self.feedback, "keep_text", False) else None,
@@ -494,6 +494,15 @@ class Router:
             f"Router(candidates={list(self.policy.candidates)}, scorer={self.scorer!r}, "
             f"thresholds={list(self.policy.thresholds)})"
         )
+
+
+def _features(score: Score | None, conversation: Conversation) -> Any:
+    """The scorer's features, or a function the store's writer thread calls to hash the prompt (off the hot path)."""
+    if score is not None and score.features is not None:
+        return score.features
+    from langroute.scorers._learned_features import featurize
+
+    return lambda: featurize(conversation)
 
 
 class _Pending:

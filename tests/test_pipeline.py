@@ -354,3 +354,28 @@ async def test_async_checks_escalate_in_aaccept_and_shadow_never_escalates():
     in_shadow = shadow.attempts(shadow.decide("x"))
     next(in_shadow)
     assert await in_shadow.aaccept(_answer("fine")) is True
+
+
+def test_the_loop_learns_a_topic_the_cheap_model_fails_from_bandit_feedback():
+    """Only the chosen model's outcome is revealed. The base scorer rates astronomy above cooking, but the cheap
+    model fails every cooking question and answers the astronomy ones: after learning, cooking ranks higher."""
+    from langroute import FeedbackStore, LearnedScorer
+
+    topics = {
+        "astronomy": [f"Which planet has moon number {i} and what is its orbital period?" for i in range(150)],
+        "cooking": [f"How long should I boil egg number {i} for a soft yolk?" for i in range(150)],
+    }
+    with FeedbackStore() as store:
+        router = Router(["small", "large"], scorer=LearnedScorer.pretrained(), feedback=store, explore=0.3, seed=1)
+        before = {t: sum(router.scorer.score(p) for p in ps) / len(ps) for t, ps in topics.items()}
+        for i in range(150):
+            for topic, prompts in topics.items():
+                decision = router.decide(prompts[i])
+                good = decision.model == "large" or topic == "astronomy"
+                router.record_feedback(decision.id, 1.0 if good else 0.0)
+        summary = router.learn()
+        assert summary["records"] == 300
+        after = {t: sum(router.scorer.score(p) for p in ps) / len(ps) for t, ps in topics.items()}
+        assert before["astronomy"] > before["cooking"]
+        assert after["cooking"] > after["astronomy"]
+        assert router.learn()["records"] == 0  # incremental: nothing new since the last call

@@ -6,12 +6,15 @@ from langroute.feedback import FeedbackStore
 store = FeedbackStore("sqlite:///feedback.db")   # or FeedbackStore() in memory, or "postgresql+psycopg://..."
 ```
 
-Only the standard library is imported here: SQLAlchemy (PostgreSQL) and matplotlib (`langroute.feedback.report`)
-are imported when used.
+`FeedbackLearner` adapts a scorer from the store's labelled records (see `langroute.feedback.learner`);
+`Router.learn()` drives it. Only the standard library is imported here: numpy (fitting), SQLAlchemy (PostgreSQL)
+and matplotlib (`langroute.feedback.report`) are imported when used.
 """
 
 from __future__ import annotations
 
+from langroute.feedback.learner import FeedbackLearner, FeedbackScorer
 from langroute.feedback.store import FeedbackStore
+from langroute.scorers._learned_features import featurize
 
-__all__ = ["FeedbackStore"]
+__all__ = ["FeedbackLearner", "FeedbackScorer", "FeedbackStore", "featurize"]

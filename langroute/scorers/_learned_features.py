@@ -15,11 +15,11 @@ import string
 import zlib
 from collections import Counter
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from langroute.conversation import Conversation
 
-__all__ = ["DENSE_FEATURES", "extract_counts", "extract_features"]
+__all__ = ["DENSE_FEATURES", "FEATURES_VERSION", "extract_counts", "extract_features", "featurize"]
 
 _LINE_TRY: Final = 128  # characters a regex scan of a line costs as much as one `match` call at its start
 _WINDOW: Final = 4096  # characters read from each end of the newest user turn (bounded cost on 1 MB input)
@@ -94,6 +94,26 @@ DENSE_FEATURES: Final[tuple[str, ...]] = (*_BASE_FEATURES, *(f"choice_{n}" for n
 """Names of the dense features, in the order of the model's dense weights. Each base feature appears twice:
 as is, and multiplied by ``choice`` (1 when the prompt lists lettered answer options), so multiple-choice
 questions and free-form requests get their own weights."""
+
+
+FEATURES_VERSION: Final = 1
+"""The ``v`` field of the feature dicts `featurize` and `LearnedScorer.rate` attach (bump it when they change)."""
+
+
+def featurize(conversation: Conversation, buckets: int = 1 << 14) -> dict[str, Any]:
+    """The hashed feature vector a feedback store keeps for `conversation`: JSON-ready, no prompt text.
+
+    ``{"v": 1, "b": buckets, "d": [dense values in DENSE_FEATURES order], "n": {bucket: count}}``: the dense
+    features and the unigram + bigram bucket counts of `extract_counts` (JSON turns the bucket keys into strings;
+    readers accept both). `LearnedScorer.rate` attaches the same dict to its `Score` at no extra cost; call this
+    for scorers that attach none (off the hot path: it costs about as much as a `LearnedScorer` call).
+
+    ```python
+    featurize(as_conversation("hi"))  # {"v": 1, "b": 16384, "d": [...], "n": {11262: 1}}
+    ```
+    """
+    dense, counts, _ = extract_counts(conversation, buckets)
+    return {"v": FEATURES_VERSION, "b": buckets, "d": dense, "n": counts}
 
 
 def _window(text: str) -> str:

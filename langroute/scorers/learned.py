@@ -38,7 +38,12 @@ from typing import Any, Final
 from langroute._atomic import write_atomically
 from langroute.conversation import Conversation, MessagesInput, as_conversation
 from langroute.errors import ConfigError, InputError
-from langroute.scorers._learned_features import DENSE_FEATURES, extract_counts, extract_features
+from langroute.scorers._learned_features import (
+    DENSE_FEATURES,
+    FEATURES_VERSION,
+    extract_counts,
+    extract_features,
+)
 from langroute.scorers.base import Score, Scorer
 
 __all__ = [
@@ -63,6 +68,8 @@ PRETRAINED_PATH: Final = Path(__file__).parent / "weights" / "learned-v1.json"
 MAX_MODEL_BYTES: Final = 128 * 1024 * 1024
 """The largest file `LearnedScorer.load` reads (a model of the maximum 4,194,304 buckets is ~50 MB)."""
 
+_ADAGRAD_START: Final = 1.0  # partial_fit's squared-gradient sums start here: steps proportional to gradients
+_PARTIAL_RATE: Final = 0.4  # partial_fit's default step: this share of `learning_rate` (measured on new subjects)
 _SPREAD: Final = 1.7  # sigmoid(1.7 x) ~ the normal CDF: a score ~ the share of training prompts rated lower
 
 
@@ -169,7 +176,10 @@ class LearnedScorer(Scorer):
         return self.bias + sum(self._dense_terms(dense)) + self._ngram_logit(sparse)
 
     def rate(self, conversation: Conversation) -> Score:
-        """Score `conversation`; the reason lists the features present that pushed the score most."""
+        """Score `conversation`; the reason lists the features present that pushed the score most.
+
+        The `Score` carries `featurize`'s dict (hashed n-gram counts and dense values, no text) as `features`.
+        """
         raw, counts, norm = extract_counts(conversation, self.buckets)
         terms = [  # weight * standardised feature, as _logit computes them
             w * ((x - m) / s) for w, x, m, s in zip(self.dense_weights, raw, self.mean, self.scale, strict=True)
@@ -181,7 +191,9 @@ class LearnedScorer(Scorer):
         present = [(name, c) for name, c, r in zip(DENSE_FEATURES, terms, raw, strict=True) if r]
         contributions = sorted(present, key=lambda kv: -abs(kv[1]))
         reason = ", ".join(f"{name}{c:+.2f}" for name, c in contributions[:3])
-        return Score(value, f"{reason}, ngrams{ngrams:+.2f}")
+        # the hashed features a feedback store keeps (`featurize`'s dict): references to what was computed anyway
+        features = {"v": FEATURES_VERSION, "b": self.buckets, "d": raw, "n": counts}
+        return Score(value, f"{reason}, ngrams{ngrams:+.2f}", features)
 
     # ------------------------------------------------------------------------------------------------ training
     def _check_labels(self, texts: Sequence[MessagesInput], labels: Sequence[float]) -> list[float]:
@@ -267,32 +279,80 @@ class LearnedScorer(Scorer):
         self.metadata = {"examples": len(ys), "mean_label": sum(ys) / len(ys)}
         return self
 
-    def partial_fit(self, texts: Sequence[MessagesInput], labels: Sequence[float]) -> LearnedScorer:
-        """Update the model online, one text at a time (AdaGrad on the logistic loss); return `self`.
+    def partial_fit(
+        self,
+        texts: Sequence[MessagesInput],
+        labels: Sequence[float],
+        *,
+        sample_weights: Sequence[float] | None = None,
+        learning_rate: float | None = None,
+    ) -> LearnedScorer:
+        """Update the model online, one text at a time, and return `self`; atomic: on error nothing changes.
 
-        Works from scratch (an untrained scorer) or on top of `fit` / `load` / `pretrained`. Pure Python.
+        AdaGrad on the logistic loss whose squared-gradient sums start at `_ADAGRAD_START` (not 0): a step is
+        ``learning_rate * gradient / sqrt(start + sum of squared gradients)``, proportional to the gradient, so a
+        single text cannot flip a weight by a full `learning_rate` (the sign-like first steps of plain AdaGrad made
+        the pretrained model worse on new subjects). The sums persist across calls: later batches move the model
+        less, as an online learner should. Works from scratch or on top of `fit` / `load` / `pretrained`. Pure Python.
+
+        ```python
+        scorer = LearnedScorer.pretrained()
+        scorer.partial_fit(["prompts of your domain", ...], [0.9, ...])  # labels in [0, 1]: gain of the strong model
+        ```
+
+        Args:
+            texts: prompts or conversations (anything `as_conversation` reads).
+            labels: one number in [0, 1] per text.
+            sample_weights: optional non-negative weight per text (default 1): scales that text's gradient; 0 skips it.
+            learning_rate: the AdaGrad step; default ``0.4 * self.learning_rate`` (0.02 by default; larger steps
+                made the model noisier, not better, on new subjects: see `benchmarks/feedback.py`).
 
         Raises:
-            InputError: lengths differ or a label is outside [0, 1].
+            InputError: lengths differ, a label is outside [0, 1], a weight is negative, or a text cannot be read
+                (the weights are left untouched).
         """
         ys = self._check_labels(texts, labels)
+        weights = [1.0] * len(ys) if sample_weights is None else list(sample_weights)
+        if len(weights) != len(ys) or any(
+            isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 <= w < math.inf for w in weights
+        ):
+            raise InputError(f"sample_weights: expected {len(ys)} finite numbers >= 0, one per text")
+        if learning_rate is not None and (
+            isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not 0 < learning_rate < 10
+        ):
+            raise InputError(f"learning_rate={learning_rate!r}: expected a number in (0, 10)")
+        features = []
+        for i, text in enumerate(texts):  # read every text before any weight moves
+            try:
+                features.append(self._features(as_conversation(text))[1:])
+            except (InputError, TypeError, ValueError) as exc:
+                raise InputError(f"texts[{i}]: {exc}; no weight was updated") from exc
         if self._squares is None:
-            self._squares = ([0.0], [0.0] * len(self.dense_weights), [0.0] * self.buckets)
-        sq_bias, sq_dense, sq_ngrams = self._squares
-        rate = self.learning_rate
-        for text, y in zip(texts, ys, strict=True):
-            _, dense, sparse = self._features(as_conversation(text))
-            error = _sigmoid(self._logit(dense, sparse)) - y
+            start = _ADAGRAD_START
+            self._squares = ([start], [start] * len(self.dense_weights), [start] * self.buckets)
+        sq_bias, sq_dense, sq_ngrams = (list(sq) for sq in self._squares)
+        bias, dense_weights, ngram_weights = self.bias, list(self.dense_weights), list(self.ngram_weights)
+        rate = _PARTIAL_RATE * self.learning_rate if learning_rate is None else learning_rate
+        l2, sparse_l2 = self.l2, self.sparse_l2
+        for (dense, sparse), y, weight in zip(features, ys, weights, strict=True):
+            if not weight:
+                continue
+            logit = bias + sum(map(operator.mul, dense_weights, dense))
+            logit += sum(map(operator.mul, map(ngram_weights.__getitem__, sparse), sparse.values()))
+            error = weight * (_sigmoid(logit) - y)
             sq_bias[0] += error * error
-            self.bias -= rate * error / (math.sqrt(sq_bias[0]) + 1e-8)
+            bias -= rate * error / math.sqrt(sq_bias[0])
             for i, x in enumerate(dense):
-                grad = error * x + self.l2 * self.dense_weights[i]
+                grad = error * x + l2 * dense_weights[i]
                 sq_dense[i] += grad * grad
-                self.dense_weights[i] -= rate * grad / (math.sqrt(sq_dense[i]) + 1e-8)
+                dense_weights[i] -= rate * grad / math.sqrt(sq_dense[i])
             for k, x in sparse.items():
-                grad = error * x + self.sparse_l2 * self.ngram_weights[k]
+                grad = error * x + sparse_l2 * ngram_weights[k]
                 sq_ngrams[k] += grad * grad
-                self.ngram_weights[k] -= rate * grad / (math.sqrt(sq_ngrams[k]) + 1e-8)
+                ngram_weights[k] -= rate * grad / math.sqrt(sq_ngrams[k])
+        # commit all at once
+        self.bias, self.dense_weights, self.ngram_weights = bias, dense_weights, ngram_weights
+        self._squares = (sq_bias, sq_dense, sq_ngrams)
         self.metadata["examples"] = int(self.metadata.get("examples", 0)) + len(ys)
         return self
 
