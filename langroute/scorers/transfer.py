@@ -1,0 +1,184 @@
+"""`TransferScorer`: a small logistic model over the *form* of a request, trained to rank prompts of unseen tasks.
+
+Measured leave-task-out (each task family held out of training in turn, ``benchmarks/quality.py
+--leave-task-out``), what carries over to a task nobody trained on is how a request is put, not what it is about:
+the answer it expects (a choice letter, a number, code, prose), its constraints and reasoning-step markers,
+question or instruction, the answer length it asks for, its size (`langroute.scorers._transfer_features`).
+The shipped weights keep only the features whose effect *inside* a task has the same sign on most training tasks
+(see `benchmarks/train_transfer.py`). Inference is pure Python (no numpy): a few dozen string operations and one
+dot product.
+
+The score is the model's logit re-centred on its training prompts, ``sigmoid(1.7 * (z - center) / spread)``: about
+the share of (family-weighted) training prompts rated lower, so one threshold sends a similar share of each task
+to the strong model.
+
+```python
+from langroute.scorers.transfer import TransferScorer
+
+scorer = TransferScorer.pretrained()
+scorer.score("hi") < scorer.score("Write a Python function that merges k sorted lists; explain its complexity.")
+TransferScorer.load("model.json")   # a model written by benchmarks/train_transfer.py --out model.json
+```
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from langroute._atomic import write_atomically
+from langroute.conversation import Conversation
+from langroute.errors import InputError
+from langroute.scorers._transfer_features import FEATURES, PHRASE_FEATURES, extract
+from langroute.scorers.base import Score, Scorer
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "PRETRAINED_PATH", "TransferScorer"]
+
+FORMAT: Final = "langroute.transfer-scorer"
+"""The ``format`` field of a saved model file."""
+
+FORMAT_VERSION: Final = 1
+"""The ``version`` field this release writes and reads."""
+
+PRETRAINED_PATH: Final = Path(__file__).parent / "weights" / "transfer-v1.json"
+"""The model `TransferScorer.pretrained` loads."""
+
+_SPREAD: Final = 1.7  # sigmoid(1.7 x) ~ the normal CDF: a score ~ the share of training prompts rated lower
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+class TransferScorer(Scorer):
+    """Rate how much a conversation needs the strong model from the form of its newest request.
+
+    Args:
+        weights: feature name -> weight on the standardised feature (names from `FEATURES`; missing = 0).
+        means / scales: feature name -> the mean and scale used to standardise it.
+        bias: the intercept.
+        center / spread: the logit's mean and sd on the training prompts (the output scale).
+        metadata: how the model was trained (free-form, saved with it).
+
+    Raises:
+        InputError: a feature name is unknown, or a number is not finite (or a scale or spread not positive).
+    """
+
+    def __init__(
+        self,
+        *,
+        weights: Mapping[str, float],
+        means: Mapping[str, float] | None = None,
+        scales: Mapping[str, float] | None = None,
+        bias: float = 0.0,
+        center: float = 0.0,
+        spread: float = 1.0,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        means, scales = means or {}, scales or {}
+        unknown = sorted(set(weights) - set(FEATURES))
+        if unknown:
+            raise InputError(f"weights: unknown features {unknown}; choose from {list(FEATURES)}")
+        numbers = [bias, center, spread, *weights.values(), *means.values(), *scales.values()]
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in numbers):
+            raise InputError("a TransferScorer weight, mean, scale, bias, center or spread is not a finite number")
+        if spread <= 0 or any(s <= 0 for s in scales.values()):
+            raise InputError("spread and every scale must be > 0")
+        # Folded: sum(w * (x - m) / s) = sum((w / s) * x) - sum(w * m / s), so scoring is one dot product.
+        self._slope = [float(weights.get(f, 0.0)) / float(scales.get(f, 1.0)) for f in FEATURES]
+        offset = sum(
+            float(weights.get(f, 0.0)) * float(means.get(f, 0.0)) / float(scales.get(f, 1.0)) for f in FEATURES
+        )
+        self._intercept = float(bias) - offset - float(center)
+        self._gain = _SPREAD / float(spread)
+        self._phrases = any(weights.get(f) for f in PHRASE_FEATURES)
+        self.weights = {f: float(weights[f]) for f in FEATURES if f in weights}
+        self.means = {f: float(means.get(f, 0.0)) for f in self.weights}
+        self.scales = {f: float(scales.get(f, 1.0)) for f in self.weights}
+        self.bias = float(bias)
+        self.center = float(center)
+        self.spread = float(spread)
+        self.metadata: dict[str, Any] = dict(metadata or {})
+
+    def rate(self, conversation: Conversation) -> Score:
+        """Score `conversation`; the reason names the features that pushed the score most."""
+        values = extract(conversation, phrases=self._phrases)
+        terms = [a * x for a, x in zip(self._slope, values, strict=True)]
+        value = _sigmoid(self._gain * (self._intercept + sum(terms)))
+        present = [(name, t) for name, t, x in zip(FEATURES, terms, values, strict=True) if x and t]
+        top = sorted(present, key=lambda kv: -abs(kv[1]))[:3]
+        return Score(value, ", ".join(f"{name}{t:+.2f}" for name, t in top) or "no feature present")
+
+    # ------------------------------------------------------------------------------------------- persistence
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a JSON-ready dict (the format `save` writes)."""
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "metadata": self.metadata,
+            "bias": round(self.bias, 6),
+            "output": {"center": round(self.center, 6), "spread": round(self.spread, 6)},
+            "features": {
+                f: {"weight": round(w, 6), "mean": round(self.means[f], 6), "scale": round(self.scales[f], 6)}
+                for f, w in self.weights.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "model") -> TransferScorer:
+        """Rebuild a scorer from `to_dict` output.
+
+        Raises:
+            InputError: the dict is not a langroute transfer-scorer model of a supported version.
+        """
+        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+            found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
+            raise InputError(f"{source}: not a langroute transfer-scorer model (format={found!r}, expected {FORMAT!r})")
+        if data.get("version") != FORMAT_VERSION:
+            raise InputError(
+                f"{source}: model version {data.get('version')!r} is not supported (this release reads version "
+                f"{FORMAT_VERSION}); retrain it with benchmarks/train_transfer.py"
+            )
+        try:
+            features = data["features"]
+            return cls(
+                weights={f: v["weight"] for f, v in features.items()},
+                means={f: v["mean"] for f, v in features.items()},
+                scales={f: v["scale"] for f, v in features.items()},
+                bias=data["bias"],
+                center=data["output"]["center"],
+                spread=data["output"]["spread"],
+                metadata=data.get("metadata", {}),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"{source}: corrupt transfer-scorer model ({type(exc).__name__}: {exc})") from exc
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model to `path` as JSON, atomically; return the path."""
+        return write_atomically(path, json.dumps(self.to_dict(), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TransferScorer:
+        """Read a model written by `save`.
+
+        Raises:
+            InputError: the file is not valid JSON, not a transfer-scorer model, or of another version.
+            OSError: the file cannot be read.
+        """
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: not a transfer-scorer model: invalid JSON ({exc})") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def pretrained(cls) -> TransferScorer:
+        """The model shipped with langroute (trained leave-task-out-tested on RouteLLM and DCRouter labels)."""
+        return cls.load(PRETRAINED_PATH)
+
+    def __repr__(self) -> str:
+        return f"TransferScorer(features={sorted(f for f, w in self.weights.items() if w)})"
