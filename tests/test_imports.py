@@ -31,6 +31,7 @@ EXPECTED_ALL = [
     "Score",
     "ScoreError",
     "Scorer",
+    "TransferScorer",
     "Turn",
     "__version__",
     "as_conversation",
