@@ -94,6 +94,7 @@ class TransferScorer(Scorer):
             float(weights.get(f, 0.0)) * float(means.get(f, 0.0)) / float(scales.get(f, 1.0)) for f in FEATURES
         )
         self._intercept = float(bias) - offset - float(center)
+        self._offsets = [a * float(means.get(f, 0.0)) for a, f in zip(self._slope, FEATURES, strict=True)]
         self._gain = _SPREAD / float(spread)
         self._phrases = any(weights.get(f) for f in PHRASE_FEATURES)
         self.weights = {f: float(weights[f]) for f in FEATURES if f in weights}
@@ -109,9 +110,10 @@ class TransferScorer(Scorer):
         values = extract(conversation, phrases=self._phrases)
         terms = [a * x for a, x in zip(self._slope, values, strict=True)]
         value = _sigmoid(self._gain * (self._intercept + sum(terms)))
-        present = [(name, t) for name, t, x in zip(FEATURES, terms, values, strict=True) if x and t]
-        top = sorted(present, key=lambda kv: -abs(kv[1]))[:3]
-        return Score(value, ", ".join(f"{name}{t:+.2f}" for name, t in top) or "no feature present")
+        # each feature's push on the logit, against a typical training prompt (the feature at its mean)
+        pushes = [(name, t - o) for name, t, o, a in zip(FEATURES, terms, self._offsets, self._slope, strict=True) if a]
+        top = sorted(pushes, key=lambda kv: -abs(kv[1]))[:3]
+        return Score(value, ", ".join(f"{name}{push:+.2f}" for name, push in top))
 
     # ------------------------------------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
