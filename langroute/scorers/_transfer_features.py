@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 import string
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from langroute.conversation import Conversation
 
-__all__ = ["FEATURES", "PHRASE_FEATURES", "extract"]
+__all__ = ["FEATURES", "extract"]
 
 _WINDOW: Final = 2048  # characters read from each end of the newest user turn
 
@@ -200,79 +201,134 @@ FEATURES: Final[tuple[str, ...]] = (
 """Feature names, in the order `extract` returns them."""
 
 
-def _window(text: str) -> str:
-    return text if len(text) <= 2 * _WINDOW else text[:_WINDOW] + "\n" + text[-_WINDOW:]
+class _Text:
+    """The newest user turn of a conversation, with the intermediate forms features share, each made on first use."""
+
+    __slots__ = ("_low", "_vocab", "_words", "conversation", "full_length", "text")
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+        full = conversation.last_user_text
+        self.full_length = len(full)
+        self.text = full if len(full) <= 2 * _WINDOW else full[:_WINDOW] + "\n" + full[-_WINDOW:]
+        self._low: str | None = None
+        self._words: list[str] | None = None
+        self._vocab: set[str] | None = None
+
+    @property
+    def low(self) -> str:
+        if self._low is None:
+            self._low = self.text.lower()
+        return self._low
+
+    @property
+    def words(self) -> list[str]:
+        if self._words is None:
+            self._words = self.low.translate(_TO_WORDS).split()
+        return self._words
+
+    @property
+    def vocab(self) -> set[str]:
+        if self._vocab is None:
+            self._vocab = set(self.words)
+        return self._vocab
+
+    def per_word(self) -> float:
+        return 1.0 / max(1, len(self.words))
+
+    def share(self, count: int) -> float:
+        return count / (len(self.text) or 1)
+
+    def markers(self, markers: tuple[str, ...], cap: int) -> float:
+        low = self.low
+        return min(sum(m in low for m in markers), cap) / 2
+
+    def first(self) -> str:
+        return self.words[0] if self.words else ""
+
+    def stripped(self) -> str:
+        return self.text.rstrip()
+
+    def removed(self, table: dict[int, int | None]) -> int:
+        return len(self.text) - len(self.text.translate(table))
 
 
-PHRASE_FEATURES: Final = frozenset(
-    {"answer_choice", "answer_number", "answer_code", "answer_prose", "answer_long", "answer_short"}
-)
-"""The features found by scanning the text for phrases (the costly part); `extract(..., phrases=False)` skips them."""
+def _options(t: _Text) -> float:
+    text = t.text
+    if "\n" not in text and "(" not in text:
+        return 0.0
+    return min(sum(a in text or b in text or c in text for a, b, c in _OPTION_MARKS), 5) / 4
 
 
-def extract(conversation: Conversation, *, phrases: bool = True) -> list[float]:
-    """The `FEATURES` of `conversation` (its newest user turn, first and last 2 KB, plus turn facts).
+def _sentences(t: _Text) -> float:
+    low = t.low
+    return math.log1p(low.count(". ") + low.count("? ") + low.count("! ") + (t.stripped()[-1:] in ".?!"))
 
-    With ``phrases=False`` the `PHRASE_FEATURES` are 0.0 and not computed (a model that does not use them).
+
+def _capitalised(t: _Text) -> float:
+    text = t.text
+    return (" " + text).translate(_SHAPE).count(" A") * t.per_word() * 3 if text.isascii() else 0.0
+
+
+def _non_ascii(t: _Text) -> float:
+    text = t.text
+    return 0.0 if text.isascii() else t.share(len(text.encode("utf-8", "surrogatepass")) - len(text)) * 5
+
+
+def _in(words: frozenset[str]) -> Callable[[_Text], float]:
+    return lambda t: math.log1p(len(t.vocab & words))
+
+
+_COMPUTE: Final[dict[str, Callable[[_Text], float]]] = {
+    "log_chars": lambda t: math.log1p(t.full_length),
+    "log_words": lambda t: math.log1p(len(t.words)),
+    "word_length": lambda t: (len(t.low) - t.low.count(" ")) * t.per_word() / 5,
+    "type_token": lambda t: len(t.vocab) * t.per_word(),
+    "log_numbers": lambda t: math.log1p(sum(map(str.isdigit, t.words))),
+    "digit_share": lambda t: t.share(t.removed(_NO_DIGITS)) * 10,
+    "options": _options,
+    "answer_choice": lambda t: t.markers(_CHOICE_MARKERS, 3),
+    "answer_number": lambda t: t.markers(_NUMBER_ANSWER, 3),
+    "answer_code": lambda t: t.markers(_CODE_ANSWER, 4),
+    "answer_prose": lambda t: t.markers(_PROSE_ANSWER, 4),
+    "answer_long": lambda t: t.markers(_LONG_ANSWER, 3),
+    "answer_short": lambda t: t.markers(_SHORT_ANSWER, 3),
+    "questions": lambda t: min(t.text.count("?"), 6) / 2,
+    "ends_question": lambda t: 1.0 if t.stripped().endswith("?") else 0.0,
+    "wh_start": lambda t: 1.0 if t.first() in _WH else 0.0,
+    "aux_start": lambda t: 1.0 if t.first() in _AUX else 0.0,
+    "imperative": lambda t: 1.0 if t.first() in _IMPERATIVE else 0.0,
+    "constraints": _in(_CONSTRAINTS),
+    "steps": _in(_STEPS),
+    "reasoning": _in(_REASONING),
+    "negations": _in(_NEGATION),
+    "code_words": _in(_CODE_WORDS),
+    "math_words": _in(_MATH_WORDS),
+    "simple": lambda t: 1.0 if len(t.words) < 12 and t.vocab & _SIMPLE else 0.0,
+    "first_person": _in(_FIRST_PERSON),
+    "sentences": _sentences,
+    "newlines": lambda t: math.log1p(min(t.text.count("\n"), 200)),
+    "comma_share": lambda t: t.text.count(",") * t.per_word() * 5,
+    "capitalised": _capitalised,
+    "non_ascii": _non_ascii,
+    "math_chars": lambda t: math.log1p(t.removed(_NO_MATH)),
+    "code_chars": lambda t: math.log1p(t.removed(_NO_CODE)),
+    "log_context": lambda t: math.log1p(max(0, t.stripped().rfind("\n"))),
+    "turns": lambda t: min(sum(turn.role == "user" for turn in t.conversation.turns), 10) / 5,
+    "attachments": lambda t: min(t.conversation.non_text_parts, 4) / 2,
+    "tools": lambda t: 1.0 if t.conversation.has_tools else 0.0,
+}
+assert tuple(_COMPUTE) == FEATURES
+
+
+def extract(conversation: Conversation, names: Sequence[str] = FEATURES) -> list[float]:
+    """The features `names` (default: all `FEATURES`, in that order) of `conversation`.
+
+    They read its newest user turn (the first and last 2 KB; `log_chars` counts every character) and its turn
+    facts. Only what `names` needs is computed, so a model that weights a few cheap features scores fast.
+
+    Raises:
+        KeyError: a name is not in `FEATURES`.
     """
-    text = _window(conversation.last_user_text)
-    low = text.lower()
-    words = low.translate(_TO_WORDS).split()
-    n_words = len(words)
-    per_word = 1.0 / max(1, n_words)
-    vocab = set(words)
-    chars = len(text) or 1
-    ascii_text = text.isascii()
-    stripped = text.rstrip()
-    first = words[0] if words else ""
-    if phrases:
-        answers = [
-            min(sum(m in low for m in markers), cap) / 2
-            for markers, cap in (
-                (_CHOICE_MARKERS, 3),
-                (_NUMBER_ANSWER, 3),
-                (_CODE_ANSWER, 4),
-                (_PROSE_ANSWER, 4),
-                (_LONG_ANSWER, 3),
-                (_SHORT_ANSWER, 3),
-            )
-        ]
-    else:
-        answers = [0.0] * 6
-    sentences = low.count(". ") + low.count("? ") + low.count("! ") + (stripped[-1:] in ".?!")
-    return [
-        math.log1p(len(conversation.last_user_text)),
-        math.log1p(n_words),
-        (len(low) - low.count(" ")) * per_word / 5,
-        len(vocab) * per_word,
-        math.log1p(sum(map(str.isdigit, words))),
-        (len(text) - len(text.translate(_NO_DIGITS))) / chars * 10,
-        min(sum(a in text or b in text or c in text for a, b, c in _OPTION_MARKS), 5) / 4
-        if "\n" in text or "(" in text
-        else 0.0,
-        *answers,
-        min(text.count("?"), 6) / 2,
-        1.0 if stripped.endswith("?") else 0.0,
-        1.0 if first in _WH else 0.0,
-        1.0 if first in _AUX else 0.0,
-        1.0 if first in _IMPERATIVE else 0.0,
-        math.log1p(len(vocab & _CONSTRAINTS)),
-        math.log1p(len(vocab & _STEPS)),
-        math.log1p(len(vocab & _REASONING)),
-        math.log1p(len(vocab & _NEGATION)),
-        math.log1p(len(vocab & _CODE_WORDS)),
-        math.log1p(len(vocab & _MATH_WORDS)),
-        1.0 if n_words < 12 and vocab & _SIMPLE else 0.0,
-        math.log1p(len(vocab & _FIRST_PERSON)),
-        math.log1p(sentences),
-        math.log1p(min(text.count("\n"), 200)),
-        text.count(",") * per_word * 5,
-        (" " + text).translate(_SHAPE).count(" A") * per_word * 3 if ascii_text else 0.0,
-        0.0 if ascii_text else (len(text.encode("utf-8", "surrogatepass")) - len(text)) / chars * 5,
-        math.log1p(len(text) - len(text.translate(_NO_MATH))),
-        math.log1p(len(text) - len(text.translate(_NO_CODE))),
-        math.log1p(max(0, stripped.rfind("\n"))),
-        min(sum(turn.role == "user" for turn in conversation.turns), 10) / 5,
-        min(conversation.non_text_parts, 4) / 2,
-        1.0 if conversation.has_tools else 0.0,
-    ]
+    text = _Text(conversation)
+    return [_COMPUTE[name](text) for name in names]

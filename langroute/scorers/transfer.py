@@ -33,7 +33,7 @@ from typing import Any, Final
 from langroute._atomic import write_atomically
 from langroute.conversation import Conversation
 from langroute.errors import InputError
-from langroute.scorers._transfer_features import FEATURES, PHRASE_FEATURES, extract
+from langroute.scorers._transfer_features import FEATURES, extract
 from langroute.scorers.base import Score, Scorer
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "PRETRAINED_PATH", "TransferScorer"]
@@ -88,15 +88,13 @@ class TransferScorer(Scorer):
             raise InputError("a TransferScorer weight, mean, scale, bias, center or spread is not a finite number")
         if spread <= 0 or any(s <= 0 for s in scales.values()):
             raise InputError("spread and every scale must be > 0")
-        # Folded: sum(w * (x - m) / s) = sum((w / s) * x) - sum(w * m / s), so scoring is one dot product.
-        self._slope = [float(weights.get(f, 0.0)) / float(scales.get(f, 1.0)) for f in FEATURES]
-        offset = sum(
-            float(weights.get(f, 0.0)) * float(means.get(f, 0.0)) / float(scales.get(f, 1.0)) for f in FEATURES
-        )
-        self._intercept = float(bias) - offset - float(center)
-        self._offsets = [a * float(means.get(f, 0.0)) for a, f in zip(self._slope, FEATURES, strict=True)]
+        # Only the weighted features are computed, and the standardisation is folded into the weights:
+        # sum(w * (x - m) / s) = sum((w / s) * x) - sum(w * m / s), so scoring is one short dot product.
+        self._names = tuple(f for f in FEATURES if weights.get(f))
+        self._slope = [float(weights[f]) / float(scales.get(f, 1.0)) for f in self._names]
+        self._offsets = [a * float(means.get(f, 0.0)) for a, f in zip(self._slope, self._names, strict=True)]
+        self._intercept = float(bias) - math.fsum(self._offsets) - float(center)
         self._gain = _SPREAD / float(spread)
-        self._phrases = any(weights.get(f) for f in PHRASE_FEATURES)
         self.weights = {f: float(weights[f]) for f in FEATURES if f in weights}
         self.means = {f: float(means.get(f, 0.0)) for f in self.weights}
         self.scales = {f: float(scales.get(f, 1.0)) for f in self.weights}
@@ -107,11 +105,10 @@ class TransferScorer(Scorer):
 
     def rate(self, conversation: Conversation) -> Score:
         """Score `conversation`; the reason names the features that pushed the score most."""
-        values = extract(conversation, phrases=self._phrases)
-        terms = [a * x for a, x in zip(self._slope, values, strict=True)]
+        terms = [a * x for a, x in zip(self._slope, extract(conversation, self._names), strict=True)]
         value = _sigmoid(self._gain * (self._intercept + sum(terms)))
-        # each feature's push on the logit, against a typical training prompt (the feature at its mean)
-        pushes = [(name, t - o) for name, t, o, a in zip(FEATURES, terms, self._offsets, self._slope, strict=True) if a]
+        # each feature's push on the logit against a typical training prompt (the feature at its training mean)
+        pushes = zip(self._names, map(float.__sub__, terms, self._offsets), strict=True)
         top = sorted(pushes, key=lambda kv: -abs(kv[1]))[:3]
         return Score(value, ", ".join(f"{name}{push:+.2f}" for name, push in top))
 

@@ -11,7 +11,7 @@ import pytest
 
 from langroute import InputError, TransferScorer, get_scorer
 from langroute.conversation import as_conversation
-from langroute.scorers._transfer_features import FEATURES, PHRASE_FEATURES, extract
+from langroute.scorers._transfer_features import FEATURES, extract
 from langroute.scorers.transfer import PRETRAINED_PATH
 
 GSM8K = (
@@ -25,12 +25,12 @@ MMLU = (
 )
 # Recorded (as float.hex) from the shipped transfer-v1.json; retraining the model updates them in the same commit.
 PINNED = {
-    "hi": "0x1.6da1d32fa2c27p-7",
-    GSM8K: "0x1.2edc98009fd99p-1",
-    MMLU: "0x1.756b9703eb5ccp-2",
-    "Write a Python function that merges k sorted lists; explain its complexity.": "0x1.983bb4078dfbap-4",
-    "Prove that ∑ 1/n² = π²/6; naïve café, Größe ≥ 5.": "0x1.564fca636f20ep-4",
-    "": "0x1.f92c9189ee115p-5",
+    "hi": "0x1.6da1d32fa2c2dp-7",
+    GSM8K: "0x1.2edc98009fd9bp-1",
+    MMLU: "0x1.756b9703eb5cfp-2",
+    "Write a Python function that merges k sorted lists; explain its complexity.": "0x1.983bb4078dfbdp-4",
+    "Prove that ∑ 1/n² = π²/6; naïve café, Größe ≥ 5.": "0x1.564fca636f210p-4",
+    "": "0x1.f92c9189ee118p-5",
 }
 
 
@@ -52,26 +52,24 @@ def test_reason_names_the_features_that_pushed_most(scorer: TransferScorer) -> N
     assert scorer.explain("hi").reason == "log_chars-0.24, log_words-0.17, type_token-0.08"
 
 
-def test_shipped_model_uses_no_phrase_feature_and_records_its_recipe(scorer: TransferScorer) -> None:
+def test_shipped_model_weights_five_cheap_features_and_records_its_recipe(scorer: TransferScorer) -> None:
     assert set(scorer.weights) == {"log_chars", "log_words", "type_token", "steps", "log_context"}
-    assert not set(scorer.weights) & PHRASE_FEATURES
     assert scorer.metadata["recipe"] == "python benchmarks/train_transfer.py"
     assert len(scorer.metadata["families"]) == 16
 
 
-def test_features_skip_phrases_only_when_asked() -> None:
-    conversation = as_conversation("Explain why, step by step: how many apples are left?")
-    full, fast = extract(conversation), extract(conversation, phrases=False)
-    assert len(full) == len(FEATURES)
-    for name, a, b in zip(FEATURES, full, fast, strict=True):
-        assert b == (0.0 if name in PHRASE_FEATURES else a), name
-    values = dict(zip(FEATURES, full, strict=True))
-    assert (values["answer_number"], values["answer_prose"], values["answer_long"], values["answer_code"]) == (
-        0.5,
-        0.5,
-        0.5,
-        0,
-    )
+def test_features_are_computed_by_name_in_the_order_asked() -> None:
+    conversation = as_conversation("Explain why, step by step: how many apples are left?\nA. 3\nB. 4")
+    values = dict(zip(FEATURES, extract(conversation), strict=True))
+    assert extract(conversation, ["steps", "options", "log_chars"]) == [
+        values["steps"],
+        values["options"],
+        values["log_chars"],
+    ]
+    picked = (values["answer_number"], values["answer_prose"], values["answer_long"], values["options"])
+    assert picked == (0.5, 0.5, 0.5, 0.5)
+    with pytest.raises(KeyError):
+        extract(conversation, ["nope"])
 
 
 def test_save_and_load_round_trip(scorer: TransferScorer, tmp_path: Path) -> None:
