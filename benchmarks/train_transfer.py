@@ -4,8 +4,9 @@
 
 Data: every development record in benchmarks/data/: RouteLLM MMLU + GSM8K (Mixtral-8x7B vs GPT-4), LLMRouter's
 DCRouter tasks (Llama-3.1-8B vs Nemotron-51B), and the 80 hand-written everyday prompts. Task families (`family`):
-each MMLU subject *group* (`MMLU_GROUPS`), RouteLLM GSM8K, and each DCRouter task; the everyday prompts are trained
-on but never evaluated (their labels are invented).
+each MMLU subject *group* (`MMLU_GROUPS`), RouteLLM GSM8K, and each DCRouter task. The everyday prompts belong to no
+family: they are never evaluated (their labels are invented); the logistic candidates train on them, the shipped
+recipe (which only looks inside families) does not use them.
 
 Recipe (`fit_consistent`, the one that won leave-task-out; the others are in `CANDIDATES`): the form features of
 `langroute.scorers._transfer_features` (answer form, constraints, reasoning markers, question vs instruction,

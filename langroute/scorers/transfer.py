@@ -83,11 +83,15 @@ class TransferScorer(Scorer):
         unknown = sorted(set(weights) - set(FEATURES))
         if unknown:
             raise InputError(f"weights: unknown features {unknown}; choose from {list(FEATURES)}")
-        numbers = [bias, center, spread, *weights.values(), *means.values(), *scales.values()]
-        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in numbers):
-            raise InputError("a TransferScorer weight, mean, scale, bias, center or spread is not a finite number")
-        if spread <= 0 or any(s <= 0 for s in scales.values()):
-            raise InputError("spread and every scale must be > 0")
+        numbers = {"bias": bias, "center": center, "spread": spread}
+        for label, values in (("weights", weights), ("means", means), ("scales", scales)):
+            numbers.update({f"{label}[{name!r}]": value for name, value in values.items()})
+        for label, value in numbers.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InputError(f"{label}={value!r}: expected a finite number")
+        bad = next((k for k, v in numbers.items() if (k == "spread" or k.startswith("scales[")) and v <= 0), None)
+        if bad is not None:
+            raise InputError(f"{bad}={numbers[bad]!r}: expected a number > 0 (a standard deviation)")
         # Only the weighted features are computed, and the standardisation is folded into the weights:
         # sum(w * (x - m) / s) = sum((w / s) * x) - sum(w * m / s), so scoring is one short dot product.
         self._names = tuple(f for f in FEATURES if weights.get(f))

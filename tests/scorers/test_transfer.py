@@ -89,8 +89,9 @@ def test_get_scorer_builds_the_pretrained_model(scorer: TransferScorer) -> None:
         ({"format": "langroute.learned-scorer"}, "not a langroute transfer-scorer model"),
         ({"version": 99}, "model version 99 is not supported"),
         ({"features": {"nope": {"weight": 1.0, "mean": 0.0, "scale": 1.0}}}, "unknown features ['nope']"),
-        ({"output": {"center": 0.0, "spread": 0.0}}, "spread and every scale must be > 0"),
-        ({"bias": "x"}, "not a finite number"),
+        ({"output": {"center": 0.0, "spread": 0.0}}, "spread=0.0: expected a number > 0"),
+        ({"bias": "x"}, "bias='x': expected a finite number"),
+        ({"features": {"steps": {"weight": float("nan"), "mean": 0.0, "scale": 1.0}}}, "weights['steps']=nan"),
         ({"output": None}, "corrupt transfer-scorer model"),
     ],
 )
