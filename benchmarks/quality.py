@@ -1,6 +1,13 @@
-"""Routing quality of the scorers on the RouteLLM data: whole-subject 5-fold CV and a held-out split.
+"""Routing quality of the scorers: whole-subject 5-fold CV and a held-out split, or leave-task-out.
 
     python benchmarks/quality.py --readme benchmarks/README.md --plot benchmarks/quality_curves.png
+    python benchmarks/quality.py --leave-task-out --readme benchmarks/README.md --plot benchmarks/leave_task_out.png
+
+`--leave-task-out` (see `leave_task_out.py`) holds out each task family of all the development data in turn
+(RouteLLM MMLU subject groups and GSM8K, each DCRouter task), trains the candidate recipes on the rest, and reports
+per-family APGR, saving at 95% and lift with bootstrap sds against seeded random routing.
+
+Default mode:
 
 Rows: random scores, prompt length, `HeuristicScorer`, `LearnedScorer` trained by the recipe of
 `benchmarks/train_pretrained.py` inside each fold (cross-validation table), and the shipped
@@ -33,6 +40,7 @@ from langroute.evaluation.report import Row, format_table, make_row
 from langroute.scorers.learned import PRETRAINED_PATH, LearnedScorer
 
 MARK_START, MARK_END = "<!-- quality:start -->", "<!-- quality:end -->"
+MARK_START_LTO, MARK_END_LTO = "<!-- leave-task-out:start -->", "<!-- leave-task-out:end -->"
 
 
 def _sample(records: Sequence[Record], n: int | None) -> list[Record]:
@@ -95,7 +103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--readme", type=Path, help=f"replace the text between {MARK_START} and {MARK_END}")
     parser.add_argument("--model", type=Path, default=PRETRAINED_PATH, help="the pretrained model to evaluate")
     parser.add_argument("--target-study", action="store_true", help="also compare training targets in the same CV")
+    parser.add_argument("--leave-task-out", action="store_true", help="hold out each task family in turn instead")
+    parser.add_argument("--random-seeds", type=int, default=50, help="random routings per family (leave-task-out)")
+    parser.add_argument("--only", action="append", help="leave-task-out: a scorer to run (repeat; default: all)")
     args = parser.parse_args(argv)
+    if args.leave_task_out:
+        from leave_task_out import run
+
+        return run(args, argv, MARK_START_LTO, MARK_END_LTO)
     started = time.perf_counter()
 
     records = _sample(dev_records(), args.sample)
@@ -152,12 +167,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         plot_curves([*cv_rows, *held_rows], args.plot, title="Quality vs share of strong calls")
         print(f"\nplot written to {args.plot}")
     if args.readme:
-        text = args.readme.read_text(encoding="utf-8")
-        pattern = re.compile(re.escape(MARK_START) + ".*?" + re.escape(MARK_END), re.DOTALL)
-        if not pattern.search(text):
-            raise SystemExit(f"{args.readme}: markers {MARK_START} ... {MARK_END} not found")
-        args.readme.write_text(pattern.sub(lambda _: f"{MARK_START}\n{report}\n{MARK_END}", text), encoding="utf-8")
+        replace_marked(args.readme, report, MARK_START, MARK_END)
     return 0
+
+
+def replace_marked(path: Path, report: str, start: str, end: str) -> None:
+    """Replace the text between the markers `start` and `end` of the file `path` with `report`."""
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"{path}: markers {start} ... {end} not found")
+    path.write_text(pattern.sub(lambda _: f"{start}\n{report}\n{end}", text), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from langroute.scorers.heuristic import HeuristicScorer
 from langroute.scorers.learned import LearnedScorer
 from langroute.scorers.llm import LLMScorer
 from langroute.scorers.rules import RuleScorer
+from langroute.scorers.transfer import TransferScorer
 
 if TYPE_CHECKING:
     from langroute.langchain import RouterChatModel
@@ -83,6 +84,7 @@ __all__ = [
     "ScoreError",
     "Scorer",
     "TaskMatch",
+    "TransferScorer",
     "Turn",
     "__version__",
     "as_conversation",

@@ -39,6 +39,7 @@ EXPECTED_ALL = [
     "ScoreError",
     "Scorer",
     "TaskMatch",
+    "TransferScorer",
     "Turn",
     "__version__",
     "as_conversation",

@@ -8,6 +8,9 @@ quantiles (the deciles by default) traces the curve of routed quality against th
 - APGR = area under the PGR-vs-strong-share curve between share 0 and 1 (trapezoids): 0.5 for random routing,
   close to 1 for an oracle, close to 0 for a reversed oracle.
 - CPT(x) = the smallest share of strong calls whose PGR reaches x (linear between curve points).
+- Lift = the area between the routed-quality curve and the random line, as a share of the oracle's: 0 for random
+  routing, 1 for the oracle (scores = strong - weak). Unlike APGR it stays defined and stable when the two models
+  are equally good on average (a near-zero or negative gap), as long as they differ on some prompts.
 - Cost saving at a quality target: 1 - cost / cost of the all-strong router, at the smallest share whose
   quality reaches the target (e.g. 95% of the strong model's quality).
 
@@ -38,6 +41,7 @@ __all__ = [
     "cost_saving",
     "cpt",
     "evaluate",
+    "lift",
     "pgr",
     "quality_curve",
     "share_at_quality",
@@ -276,3 +280,26 @@ def evaluate(
         share_at_target=share,
         saving=saving,
     )
+
+
+def _excess(curve: Sequence[CurvePoint]) -> float:
+    """Area under the routed-quality curve above the straight line from the all-weak to the all-strong point."""
+    area = _area([(p.share, p.quality) for p in curve])
+    return area - (curve[0].quality + curve[-1].quality) / 2
+
+
+def lift(scores: Sequence[float], weak: Sequence[float], strong: Sequence[float], *, points: int = 10) -> float:
+    """The share of the oracle's gain over random routing that `scores` recover (0 = random, 1 = oracle).
+
+    ``(area(scores) - area(random)) / (area(oracle) - area(random))``, areas under routed quality vs share of strong
+    calls, where the oracle scores each prompt by ``strong - weak``. When the gap is not zero this is
+    ``(APGR - 0.5) / (APGR of the oracle - 0.5)``.
+
+    Raises:
+        InputError: bad inputs, or the two models answer every prompt equally well (nothing to route).
+    """
+    routed = _excess(quality_curve(scores, weak, strong, points=points))  # checks the inputs
+    oracle = _excess(quality_curve([s - w for w, s in zip(weak, strong, strict=True)], weak, strong, points=points))
+    if oracle <= 1e-12:
+        raise InputError("the weak and strong model are equally good on every prompt: routing cannot gain anything")
+    return routed / oracle

@@ -16,6 +16,7 @@ __all__ = ["SCORER_NAMES", "Score", "Scorer", "get_scorer"]
 _SCORERS: Final[dict[str, str]] = {
     "heuristic": "langroute.scorers.heuristic:HeuristicScorer",
     "learned": "langroute.scorers.learned:LearnedScorer.pretrained",
+    "transfer": "langroute.scorers.transfer:TransferScorer.pretrained",
 }
 
 SCORER_NAMES: Final[tuple[str, ...]] = tuple(sorted(_SCORERS))

@@ -79,7 +79,7 @@ def test_malformed_line_names_file_and_line_and_writes_nothing(tmp_path, capsys)
 
 def test_unknown_scorer_lists_the_choices(data, capsys):
     assert main(["eval", "--data", str(data), "--scorer", "nope"]) == 2
-    assert "not a registered scorer (heuristic, learned)" in capsys.readouterr().err
+    assert "not a registered scorer (heuristic, learned, transfer)" in capsys.readouterr().err
 
 
 def test_bad_shares_are_reported(data, capsys):
