@@ -337,6 +337,12 @@ def _blend_pretrained(records: list[Record]) -> Scorer:
     return Blend([(_consistent(records), 1.0), (LearnedScorer.pretrained(), 0.5)])
 
 
+def _blend_heuristic(records: list[Record]) -> Scorer:
+    from langroute.scorers.heuristic import HeuristicScorer
+
+    return Blend([(_consistent(records), 1.0), (HeuristicScorer(), 1.0)])
+
+
 CANDIDATES: Final[dict[str, Callable[[list[Record]], Scorer]]] = {
     "TransferScorer (consistent features)": _consistent,
     "logistic, gain labels": _logistic(Recipe("gain", label="gain", weighting="record")),
@@ -344,6 +350,7 @@ CANDIDATES: Final[dict[str, Callable[[list[Record]], Scorer]]] = {
     "logistic, within-family labels": _logistic(Recipe("family", label="family", weighting="family")),
     "LearnedScorer recipe (retrained)": _learned_recipe,
     "blend: Transfer + 0.5 LearnedScorer.pretrained()": _blend_pretrained,
+    "blend: Transfer + HeuristicScorer": _blend_heuristic,
 }
 """The recipes `quality.py --leave-task-out` retrains per fold: name -> train(records) -> scorer."""
 
