@@ -15,7 +15,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError('langroute.langchain needs langchain-core: pip install "langroute[langchain]"') from exc
 
-from langroute.langchain.callbacks import RoutingStats
+from langroute.langchain.callbacks import FEEDBACK_EVENT, FeedbackHandler, RoutingStats
 from langroute.langchain.chat_model import DECISION_EVENT, RouterChatModel
 
-__all__ = ["DECISION_EVENT", "RouterChatModel", "RoutingStats"]
+__all__ = ["DECISION_EVENT", "FEEDBACK_EVENT", "FeedbackHandler", "RouterChatModel", "RoutingStats"]
