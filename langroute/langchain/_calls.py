@@ -46,7 +46,7 @@ from langroute.router import Router
 if TYPE_CHECKING:
     from langroute.langchain.structured import StructuredOutput
 
-__all__ = ["Call", "ainvoke", "astream", "buffers", "invoke", "stream"]
+__all__ = ["Call", "Reply", "ainvoke", "astream", "buffers", "invoke", "stream"]
 
 
 class Reply(NamedTuple):

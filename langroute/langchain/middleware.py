@@ -62,7 +62,8 @@ class RoutingMiddleware(AgentMiddleware):
     ``request.override(model=...)`` (the agent binds the step's tools on it, as for its own model), and the answer
     is tagged with the decision in ``response_metadata["langroute"]``. Each decision (first choice, fallback,
     escalation) is sent as the ``"langroute_decision"`` custom event, and the outcome as ``"langroute_result"``
-    (read by `RoutingStats`). The model given to `create_agent` itself is never called.
+    (read by `RoutingStats`). The model given to `create_agent` itself is never called. Each step's decision has a
+    fresh ``id``; pass it to `record_feedback` (or a ``langroute_feedback`` event with `FeedbackHandler`).
 
     - Tool loops: with ``sticky="tool_loop"`` (default) the step answering tool results goes to the candidate that
       issued the tool calls; ``sticky="thread"`` holds a thread (``configurable.thread_id``) on its first model.

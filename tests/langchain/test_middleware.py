@@ -11,6 +11,7 @@ from langchain.agents.middleware.types import ModelRequest, ModelResponse
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.tools import tool
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphInterrupt
 from pydantic import BaseModel
 
@@ -120,6 +121,21 @@ async def test_the_async_agent_routes_every_step_too():
     result = await agent.ainvoke({"messages": [HumanMessage("Lisbon?")]}, {"callbacks": [recorder]})
     assert result["messages"][-1].content == "Sunny."
     assert [d["model"] for d in recorder.decisions] == ["small", "small"]
+
+
+def test_a_thread_holds_its_first_model_across_invocations():
+    scores = iter([0.9, 0.1])
+    models = {
+        "small": FakeToolChatModel(messages=iter([AIMessage(f"s{i}") for i in range(2)])),
+        "large": FakeToolChatModel(messages=iter([AIMessage(f"l{i}") for i in range(2)])),
+    }
+    routing = RoutingMiddleware(models=models, scorer=CallableScorer(lambda c: next(scores)), sticky="thread")
+    agent = create_agent(models["small"], middleware=[routing], checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t-1"}}
+    agent.invoke({"messages": [HumanMessage("A hard one")]}, config)
+    final = agent.invoke({"messages": [HumanMessage("thanks")]}, config)["messages"][-1]
+    assert final.content == "l1"
+    assert final.response_metadata["langroute"]["sticky"] is True
 
 
 def test_a_botched_cheap_answer_is_rescued_and_never_streamed():
