@@ -52,6 +52,8 @@ def test_demo_prints_a_decision_table_and_shares(command):
     assert " small " in rows["greeting"]
     assert " large " in rows["proof"]
     assert "traffic per model" in out
+    assert "always on large: saved $" in out
+    assert "(example prices per 1M input/output tokens, not quotes:" in out
 
 
 def test_demo_rejects_a_single_model():
