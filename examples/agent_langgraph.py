@@ -38,5 +38,7 @@ agent = create_react_agent(RouterChatModel(models=models()), [get_weather])
 result = agent.invoke({"messages": [HumanMessage("What's the weather in Lisbon?")]})
 for message in result["messages"]:
     routed = message.response_metadata.get("langroute") if isinstance(message, AIMessage) else None
-    where = f" [routed to {routed['model']}, score {routed['score']:.2f}]" if routed else ""
+    why = "sticky: same model as the tool call" if routed and routed["sticky"] else ""
+    why = why or (f"score {routed['score']:.2f}" if routed else "")
+    where = f" [routed to {routed['model']}, {why}]" if routed else ""
     print(f"{message.type:>5}: {message.content or message.tool_calls}{where}")

@@ -48,8 +48,8 @@ class RoutingDecision(NamedTuple):
             candidates are priced; ``None`` before the call (in decision events) or when unknown.
         baseline_cost_usd: what the same tokens would have cost on the strongest candidate.
         would_cost_usd: in shadow mode, what the same tokens would have cost on `would_route`.
-        inner: when the candidate is itself a router, its own decision dict for this call (the outer router
-            counts the call; the inner decision is kept here); else ``None``.
+        inner: when the candidate is itself a router (nested routers), the inner router's decision dict; the
+            call is counted once, at the outermost router, and this keeps what the inner router chose.
     """
 
     id: str
@@ -139,6 +139,10 @@ class RoutingDecision(NamedTuple):
     ) -> RoutingDecision:
         """The decision with the call's cost filled in (after the answer)."""
         return self._replace(cost_usd=cost_usd, baseline_cost_usd=baseline_cost_usd, would_cost_usd=would_cost_usd)
+
+    def with_inner(self, inner: Mapping[str, Any]) -> RoutingDecision:
+        """The decision with the inner router's decision dict kept (the candidate was itself a router)."""
+        return self._replace(inner=inner)
 
 
 DECISION_FIELDS: Final = RoutingDecision._fields

@@ -117,6 +117,16 @@ def test_decision_dict_has_the_contract_keys():
     assert fresh.id != RoutingPolicy(["a"]).decide(Score(0.1), scorer="X").id
 
 
+def test_nested_router_decision_keeps_the_inner_decision():
+    inner = RoutingPolicy(["mini", "pro"]).decide(Score(0.9), scorer="X", id="inner-1")
+    outer = RoutingPolicy(["pool", "large"], [0.4]).decide(Score(0.1), scorer="X", id="outer-1")
+    nested = outer.with_inner(inner.to_dict())
+    assert nested.to_dict()["inner"]["model"] == "pro"
+    assert nested.to_dict()["inner"]["id"] == "inner-1"
+    assert nested.model == "pool"
+    assert outer.to_dict()["inner"] is None
+
+
 def test_forced_route_and_unknown_route():
     policy = RoutingPolicy(["small", "large"])
     forced = policy.force("large", scorer="X")

@@ -52,9 +52,52 @@ def test_demo_prints_a_decision_table_and_shares(command):
     assert " small " in rows["greeting"]
     assert " large " in rows["proof"]
     assert "traffic per model" in out
+    assert "always on large: saved $" in out
+    assert "(example prices per 1M input/output tokens, not quotes:" in out
 
 
 def test_demo_rejects_a_single_model():
     from langroute.cli import main
 
     assert main(["demo", "--models", "openai:gpt-4o-mini"]) == 2
+
+
+def test_routing_by_task_example_sends_each_request_where_it_belongs_and_prints_the_saving():
+    out = _run("examples/routing_by_task.py")
+    rows = {line[:14].strip(): line[15:23].strip() for line in out.splitlines()[1:6]}  # request -> model
+    assert rows == {
+        "greeting": "mini",
+        "code": "coder",
+        "contract": "premium",
+        "image": "vision",
+        "long document": "vision",
+    }
+    assert "skipped mini (no vision: the request has images)" in out
+    assert "skipped mini (context window 2000" in out
+    assert "always on premium: saved $" in out
+
+
+def test_agent_sticky_cascade_example_keeps_the_loop_and_rescues_the_answer():
+    out = _run("examples/agent_sticky_cascade.py")
+    assert (
+        "-> large: sticky: tool loop: small issued the tool calls; escalated: small's answer failed empty_answer" in out
+    )
+    assert "ai: It is 18°C and sunny in Lisbon: take sunglasses." in out
+
+
+def test_shadow_mode_example_prints_the_would_be_saving():
+    out = _run("examples/shadow_mode.py")
+    assert out.count("answered by large ") == 6
+    assert "shadow mode: routing would send small 83%, large 17% and save $" in out
+
+
+def test_agent_middleware_example_reports_every_step():
+    out = _run("examples/agent_middleware.py")
+    assert out.count("  step -> ") == 4
+    assert "ai: Lisbon and Porto: 18°C and sunny. Enjoy!  [large]" in out
+
+
+def test_feedback_loop_example_records_both_outcomes():
+    out = _run("examples/feedback_loop.py")
+    assert "score 1.0  comment 'thumbs up'" in out
+    assert "score 0.0  comment 'wrong city'" in out

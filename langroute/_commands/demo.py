@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     router = RouterChatModel(models=models, thresholds=thresholds)
     stats = RoutingStats()
     kind = "real models" if args.models else "offline stand-in models (no API calls; pass --models for real ones)"
-    print(f"langroute demo: {len(models)} candidates, cheapest first: {', '.join(models)}  [{kind}]")
+    print(f"langroute demo: {len(models)} candidates, cheapest first: {', '.join(router.models)}  [{kind}]")
     print(f"scorer: {router.scorer!r}, thresholds: {[round(t, 3) for t in router.router.policy.thresholds]}\n")
     rows = []
     for label, prompt in DEMO_PROMPTS:
@@ -81,13 +81,24 @@ def run(args: argparse.Namespace) -> int:
     _print_table(rows, answers=args.answers)
     print("\ntraffic per model:")
     print(textwrap.indent(str(stats), "  "))
+    if not args.models:
+        prices = ", ".join(f"{name} ${inp:g}/${out:g}" for name, (inp, out) in _EXAMPLE_PRICES.items())
+        print(f"  (example prices per 1M input/output tokens, not quotes: {prices})")
     return 0
 
 
-def _stand_ins() -> dict[str, Any]:
+_EXAMPLE_PRICES: dict[str, tuple[float, float]] = {"small": (0.15, 0.6), "medium": (1.0, 4.0), "large": (2.5, 10.0)}
+"""Stand-in prices in USD per 1M input / output tokens, so the demo can show the money table (not real quotes)."""
+
+
+def _stand_ins() -> list[Any]:
+    from langroute.candidates import Candidate
     from langroute.langchain.testing import StandInChatModel
 
-    return {name: StandInChatModel(label=name) for name in ("small", "medium", "large")}
+    return [
+        Candidate(name, StandInChatModel(label=name), input_cost=inp, output_cost=out)
+        for name, (inp, out) in _EXAMPLE_PRICES.items()
+    ]
 
 
 def _real_models(spec: str) -> dict[str, Any]:

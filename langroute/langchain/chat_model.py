@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Final, cast
-from uuid import UUID
+from typing import Any, Final, Literal, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManager,
@@ -20,57 +18,62 @@ from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult, LLMResult
 from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
-from pydantic import BaseModel, Field, field_validator, model_validator
+from langchain_core.utils.uuid import uuid7
+from pydantic import BaseModel, Field, SkipValidation
 from typing_extensions import Self
 
-from langroute.conversation import Conversation
+from langroute.candidates import Candidate
+from langroute.classifiers.base import Classifier
 from langroute.decision import RoutingDecision
-from langroute.langchain._runs import (
-    DECISION_EVENT,
-    areport,
-    child_manager,
-    first_chunk,
-    record,
-    report,
-    stream_record,
-    with_decision,
-)
-from langroute.langchain.messages import to_conversation
+from langroute.feedback import FeedbackStore
+from langroute.langchain import _calls
+from langroute.langchain._calls import Call
+from langroute.langchain._candidates import ROUTER_OPTIONS, build_router, read_candidates
+from langroute.langchain._runs import DECISION_EVENT, areplay, record, replay, stream_record, streams_tokens
+from langroute.langchain.messages import to_conversation, tool_loop_model
 from langroute.langchain.structured import StructuredOutput
 from langroute.langchain.tools import TOOLS_KWARG, ToolBinding, openai_view
-from langroute.router import Router, check_fallback_on, check_models, check_scorer, default_scorer
+from langroute.router import Router, default_scorer
 from langroute.scorers.base import Scorer
 
 __all__ = ["DECISION_EVENT", "RouterChatModel"]
 
 
-_ROUTING_FIELDS: Final = frozenset({"models", "scorer", "thresholds", "fallbacks", "fallback_on"})
+_ROUTING_FIELDS: Final = frozenset({"models", *ROUTER_OPTIONS})
 _ROUTER_PROVIDER: Final = "langroute"  # ls_provider of the router's own run: never a priced provider
 
 
 class RouterChatModel(BaseChatModel):
     """Send each call to the cheapest candidate chat model that can handle it.
 
-    A scorer rates the conversation from 0 (trivial) to 1 (hardest); the thresholds map the score onto the
-    candidates, cheapest first; the call is delegated to the chosen model, whose run is a child of the
-    router's run. Every decision is reported as a ``"langroute_decision"`` custom event (before the first
-    token) and in ``response_metadata["langroute"]``.
+    A classifier (or ``task=``) picks the request's ladder of candidates, candidates that cannot serve it (images,
+    tools, structured output, context window) are set aside, and a scorer rates the conversation from 0 (trivial)
+    to 1 (hardest); the thresholds map the score onto the ladder, cheapest first. The call is delegated to the
+    chosen model, whose run is a child of the router's run. Every decision (the first choice, each fallback and
+    escalation) is reported as a ``"langroute_decision"`` custom event, and the answer's decision, with its
+    ``cost_usd`` when the candidates are priced, in ``response_metadata["langroute"]``; its ``id`` is the router
+    run's id, which `record_feedback` takes.
 
     Setup:
         `pip install "langroute[langchain]"`
     Key init args:
-        models: chat models by name, cheapest first.  scorer: how hard a conversation is.
-        thresholds: score cut-offs, one fewer than models (default: evenly spaced).
+        models: chat models by name, cheapest first, or a list of `Candidate` (prices, capabilities, timeouts).
+        scorer: how hard a conversation is.  thresholds: score cut-offs (one list, or one per task ladder).
+        routes / classifier: task ladders and who finds the task.  escalate: answer checks for a quality cascade.
     Instantiate:
         ```python
-        from langroute import RouterChatModel
-        router = RouterChatModel(models={"small": small, "large": large}, thresholds=[0.6])
+        from langroute import Candidate, RouterChatModel
+        router = RouterChatModel(
+            models=[Candidate("small", small, input_cost=0.15, output_cost=0.6), Candidate("large", large)],
+            thresholds=[0.6],
+        )
         ```
     Invoke:
         ```python
         msg = router.invoke("hi")
-        msg.response_metadata["langroute"]   # {'model': 'small', 'score': 0.03, 'reason': 'simple=1.00', ...}
+        msg.response_metadata["langroute"]   # {'id': ..., 'model': 'small', 'score': 0.03, 'reason': ..., ...}
         router.invoke("hi", route="large")   # force a candidate; also router.bind(route="large")
+        router.invoke(contract_question, task="legal")   # the task's ladder; also router.bind(task="legal")
         ```
     Stream / Async:
         ```python
@@ -83,38 +86,107 @@ class RouterChatModel(BaseChatModel):
         router.bind_tools([get_weather], strict=True).invoke("Weather in Paris?").tool_calls
         router.with_structured_output(Answer, method="json_schema").invoke("2 + 2?")
         ```
+    Feedback:
+        ```python
+        router = RouterChatModel(models=..., feedback=FeedbackStore("sqlite:///feedback.db"), explore=0.05)
+        msg = router.invoke("hi")
+        router.record_feedback(msg.response_metadata["langroute"]["id"], 1.0)   # thumbs up
+        router.learn()                                                           # adapt the scorer
+        ```
 
-    Fallback: when the chosen candidate raises before producing output, the stronger candidates are tried,
-    then the weaker ones (streams only before their first chunk); the decision then has ``fallback_from``.
-    Forced routes do not fall back. When only one candidate was tried its own exception escapes unchanged;
-    when several failed, an `AllCandidatesFailedError` that is also their common class (see `langroute.errors`).
-    Under a retry layer, ``fallback_on`` keeps attempts from multiplying. In `stream`/`astream`, a ``run_id``
-    given in the config names the run of the candidate that produces the tokens (so `astream_events` reports
-    every token exactly once).
+    Fallback: when the chosen candidate raises (or times out, see ``timeout``) before producing output, the
+    stronger candidates are tried, then the weaker ones (streams only before their first chunk); the decision then
+    has ``fallback_from``. Forced routes do not fall back. When only one candidate was tried its own exception
+    escapes unchanged; when several failed, an `AllCandidatesFailedError` that is also their common class (see
+    `langroute.errors`). Under a retry layer, ``fallback_on`` keeps attempts from multiplying. In
+    `stream`/`astream`, a ``run_id`` given in the config names the run that produces the tokens (so
+    `astream_events` reports every token exactly once).
+
+    Quality cascade: with ``escalate=[...]`` each answer is checked and a failed one goes to the next stronger
+    candidate. A stream then cannot show tokens before the answer is checked: the candidate is invoked, checked,
+    and the accepted answer is streamed as one chunk (also in ``astream_events`` and LangGraph's
+    ``stream_mode="messages"``, which never see a rejected answer). That is the trade-off: no token-by-token
+    output while checks are on; the whole answer arrives at once, within ``timeout`` (not ``stream_timeout``).
 
     Tracing: the router's run (``ls_provider="langroute"``) holds the candidate's run, which carries the
     provider's identity and token usage; the router's run records the answer without ``usage_metadata``.
+    Assigning a routing field (``router.thresholds = [0.7]``) validates it and rebuilds the router (its circuit
+    breakers, thread memory and exploration state start afresh), or raises and changes nothing.
     """
 
     models: dict[str, BaseChatModel]
-    """Candidate chat models by name, ordered cheapest -> strongest."""
+    """Candidate chat models by name, ordered cheapest -> strongest. Pass a list of `Candidate` for prices,
+    capabilities and per-candidate timeouts; this field then holds their models by name (see `candidates`)."""
 
     scorer: Scorer = Field(default_factory=default_scorer)
-    """How hard a conversation is, in [0, 1]. Defaults to `HeuristicScorer()`."""
+    """How hard a conversation is, in [0, 1]. Defaults to `HeuristicScorer()`; after `learn`, the adapted one."""
 
-    thresholds: list[float] | None = None
-    """Ascending score cut-offs in [0, 1], one fewer than models; ``None`` spaces them evenly."""
+    thresholds: SkipValidation[list[float] | dict[str, list[float]] | None] = None
+    """Ascending score cut-offs in [0, 1], one fewer than models (``None`` spaces them evenly); or a dict ladder ->
+    cut-offs, with ``"default"`` for the full ladder and task names of `routes` for theirs."""
 
-    fallbacks: bool = True
-    """When the chosen candidate raises, try the others (stronger first, then weaker)."""
+    routes: SkipValidation[dict[str, list[str]] | None] = None
+    """Task name -> candidate names, cheapest first: the task's own ladder (``{"legal": ["premium"]}``)."""
 
-    fallback_on: tuple[type[BaseException], ...] | Callable[[BaseException], bool] | None = None
+    classifier: SkipValidation[Classifier | None] = None
+    """Finds the task of a call given no ``task=`` (e.g. ``RuleClassifier``); ``None``: only ``task=`` sets it."""
+
+    fallbacks: SkipValidation[bool] = True
+    """When the chosen candidate raises or times out, try the others (stronger first, then weaker)."""
+
+    fallback_on: SkipValidation[tuple[type[BaseException], ...] | Callable[[BaseException], bool] | None] = None
     """Which errors fall back: exception classes or a predicate ``error -> bool``; ``None``: any `Exception`.
 
     Other errors escape unchanged, so a retry layer around the router (``ModelRetryMiddleware``, LangGraph's
     ``RetryPolicy``) retries them on the same candidate instead of every attempt trying every candidate, e.g.
     ``fallback_on=lambda e: not getattr(e, "is_retryable", False)`` leaves rate limits and 5xx to the retries.
     """
+
+    sticky: SkipValidation[Literal["tool_loop", "thread"] | None] = "tool_loop"
+    """``"tool_loop"`` (default): a call answering tool results goes to the candidate that issued the tool calls
+    (read from that AI message's ``response_metadata["langroute"]``); ``"thread"``: also hold a thread's first
+    candidate for the thread (``config["configurable"]["thread_id"]``), escalating when a turn scores higher;
+    ``None``: route every call afresh."""
+
+    mode: SkipValidation[Literal["route", "shadow"]] = "route"
+    """``"shadow"``: every call is answered by `shadow_model` while decisions report what routing would have
+    chosen (``would_route``); `RoutingStats` shows the would-be shares and saving. ``"route"`` (default) routes."""
+
+    shadow_model: SkipValidation[str | None] = None
+    """The candidate that answers in shadow mode; defaults to the strongest."""
+
+    explore: SkipValidation[float] = 0.0
+    """Share of scored calls routed at random over the capable ladder (propensity recorded), so feedback also
+    covers the models routing would not pick. Never applies to forced or sticky calls."""
+
+    seed: SkipValidation[int | None] = None
+    """Seed of the exploration draws."""
+
+    feedback: SkipValidation[FeedbackStore | None] = None
+    """A `FeedbackStore` recording every decision (no prompt text) and the outcomes given to `record_feedback`."""
+
+    escalate: SkipValidation[Sequence[Callable[..., Any]]] = ()
+    """Answer checks (`langroute.checks`, or any ``(conversation, answer) -> bool | str``); when one fails, the
+    call goes to the next stronger candidate. Streams are then buffered (see the class docstring)."""
+
+    max_escalations: SkipValidation[int] = 1
+    """How many times one call may escalate."""
+
+    timeout: SkipValidation[float | None] = None
+    """Seconds an attempt may take before it counts as failed and falls back (a `Candidate`'s own ``timeout``
+    wins). Sync calls wait on a worker thread (the abandoned call runs on until the candidate returns: also set
+    the candidate's client timeout); async calls are cancelled."""
+
+    stream_timeout: SkipValidation[float | None] = None
+    """Seconds a stream may wait for its first chunk and between chunks (``None``: `timeout`); after the first
+    chunk a timeout ends the stream with `CandidateTimeoutError`."""
+
+    cooldown: SkipValidation[float | None] = None
+    """Seconds a candidate is skipped after `max_failures` consecutive failures or timeouts (circuit breaker);
+    ``None`` (default) turns it off."""
+
+    max_failures: SkipValidation[int] = 3
+    """Consecutive failures that open a candidate's circuit breaker."""
 
     temperature: float | None = None
     """Sampling temperature forwarded to the chosen candidate on every call, when set."""
@@ -125,52 +197,96 @@ class RouterChatModel(BaseChatModel):
     stop: list[str] | None = None
     """Default stop sequences forwarded to the chosen candidate (a per-call ``stop`` wins)."""
 
-    @field_validator("models", mode="before")
-    @classmethod
-    def _check_models(cls, value: object) -> dict[str, BaseChatModel]:
-        return check_models(value, BaseChatModel, "a LangChain chat model (BaseChatModel)")
+    def __init__(self, **data: Any) -> None:
+        """Validate the routing configuration (the core's strict rules; errors name the field), then build.
 
-    @field_validator("fallback_on", mode="before")
-    @classmethod
-    def _check_fallback_on(cls, value: object) -> object:
-        return check_fallback_on(value)
+        Raises:
+            ConfigError: empty or duplicate models, bad thresholds, routes or options (a `ValueError`).
+            TypeError: `models` is not a dict of chat models or a list of `Candidate`, or an option has the wrong
+                type (``fallbacks="no"``, a function as `scorer`).
+        """
+        candidates = read_candidates(data.get("models"))
+        router = build_router(candidates, {name: data[name] for name in ROUTER_OPTIONS if name in data})
+        super().__init__(**{**data, "models": {c.name: c.model for c in candidates}, "scorer": router.scorer})
+        self.__dict__["router"] = router
 
-    @field_validator("scorer", mode="before")
-    @classmethod
-    def _check_scorer(cls, value: object) -> Scorer:
-        return check_scorer(value)
-
-    @model_validator(mode="after")
-    def _build_router(self) -> Self:
-        self.router  # noqa: B018 - build it now, so a bad config fails at construction
-        return self
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A routing field takes effect at once (the router is rebuilt and validated) or raises, unchanged."""
+        if name not in _ROUTING_FIELDS or "router" not in self.__dict__:
+            super().__setattr__(name, value)
+            return
+        if name == "models":
+            candidates = read_candidates(value)
+            router = build_router(candidates, self._options())
+            value = {c.name: c.model for c in candidates}
+        else:
+            router = build_router(list(self.router.candidates), {**self._options(), name: value})
+            value = router.scorer if name == "scorer" else value
+        super().__setattr__(name, value)
+        self.__dict__["router"] = router
+        self.__dict__.pop("_nested", None)
 
     @cached_property
     def router(self) -> Router:
-        """The framework-free routing engine (scorer + policy) behind this model.
+        """The framework-free routing engine (classifier, scorer, policy, feedback) behind this model.
 
         A `cached_property` rather than a pydantic private attribute: it is read on every call, and reading a
         private attribute goes through `BaseModel.__getattr__` (about 2 us a read).
         """
-        return Router(
-            list(self.models),
-            scorer=self.scorer,
-            thresholds=self.thresholds,
-            fallbacks=self.fallbacks,
-            fallback_on=self.fallback_on,
-        )
+        return build_router(read_candidates(self.models), self._options())
+
+    @cached_property
+    def _nested(self) -> bool:
+        """Whether a candidate is itself a router (its calls are then marked, so stats count them once)."""
+        return any(isinstance(model, RouterChatModel) for model in self.models.values())
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        """The candidates, cheapest first, with prices and capabilities (unknown ones read from ``profile``)."""
+        return self.router.candidates
+
+    def _options(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in ROUTER_OPTIONS}
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """Copy the model; a copy whose routing fields change gets its own (validated) router."""
         copy = super().model_copy(update=update, deep=deep)
         if update and not _ROUTING_FIELDS.isdisjoint(update):
-            copy.__dict__.pop("router", None)
-            copy.router  # noqa: B018 - build it now, so a bad value fails here
+            candidates = read_candidates(copy.models) if "models" in update else list(self.router.candidates)
+            router = build_router(candidates, copy._options())
+            copy.__dict__.update(models={c.name: c.model for c in candidates}, scorer=router.scorer, router=router)
+            copy.__dict__.pop("_nested", None)
         return copy
 
-    def decide(self, input: LanguageModelInput, *, route: str | None = None) -> RoutingDecision:
+    def decide(
+        self, input: LanguageModelInput, *, route: str | None = None, task: str | None = None
+    ) -> RoutingDecision:
         """The decision the router would make for `input`, without calling any model."""
-        return self.router.decide(to_conversation(self._convert_input(input).to_messages()), route=route)
+        messages = self._convert_input(input).to_messages()
+        return self._call(messages, None, {"route": route, "task": task}).decide(self.router, None)
+
+    # -- feedback -----------------------------------------------------------------------------------------------
+
+    def record_feedback(self, id: str, score: float, comment: str | None = None) -> None:
+        """Record the quality of decision `id`'s answer (``response_metadata["langroute"]["id"]``), in [0, 1].
+
+        Durable when it returns. Also from a UI through `FeedbackHandler` and a ``langroute_feedback`` event.
+
+        Raises:
+            ConfigError: no ``feedback=`` store.
+            ValueError: unknown `id`, `score` outside [0, 1] or NaN.
+        """
+        self.router.record_feedback(id, score, comment)
+
+    def learn(self) -> dict[str, Any]:
+        """Adapt the scorer from the feedback recorded since the last call; `scorer` becomes the adapted one.
+
+        Returns:
+            A summary: records used, the learner's state (see `Router.learn`).
+        """
+        summary = self.router.learn()
+        self.__dict__["scorer"] = self.router.scorer  # the router in use already has it: no rebuild
+        return summary
 
     # -- LangChain metadata -------------------------------------------------------------------------------------
 
@@ -279,6 +395,7 @@ class RouterChatModel(BaseChatModel):
         *,
         include_raw: bool = False,
         route: str | None = None,
+        task: str | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
         """Route each call, then use the chosen candidate's own ``with_structured_output(schema, **kwargs)``.
@@ -298,11 +415,14 @@ class RouterChatModel(BaseChatModel):
             schema: the output schema (Pydantic class, TypedDict, JSON schema or OpenAI tool dict).
             include_raw: return ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``.
             route: force a candidate by name for every call.
+            task: the request's task for every call (its ladder; structured output sets capable candidates apart).
             **kwargs: the candidate's `with_structured_output` options, passed unchanged.
         """
         if route is not None:
             self.router.policy.force(route, scorer=self.scorer.name)  # fail now on an unknown name
-        return StructuredOutput(self, schema, include_raw=include_raw, options=kwargs, route=route)
+        if task is not None:
+            self.router.check_task(task)
+        return StructuredOutput(self, schema, include_raw=include_raw, options=kwargs, route=route, task=task)
 
     # -- invoke and stream ------------------------------------------------------------------------------------
     # The router opens its own run (decision first, so the run's metadata names the chosen model), then calls
@@ -343,15 +463,19 @@ class RouterChatModel(BaseChatModel):
     ) -> Any:
         """One routed call in the router's own run: `invoke`, or a `with_structured_output` call."""
         config, messages, call = self._prepare(input, config, stop, kwargs, structured)
-        decision = self.router.decide(call.conversation, route=call.route)
+        router = self.router
+        run_id = config.pop("run_id", None) or uuid7()
+        decision = call.decide(router, str(run_id))
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
-            self._serialized, [messages], run_id=config.pop("run_id", None), **start_args
+            self._serialized, [messages], run_id=run_id, **start_args
         )
         try:
             if self.rate_limiter:
                 self.rate_limiter.acquire(blocking=True)
-            message, result = self._invoke_routed(messages, call, decision, run_manager)
+            message, result = _calls.invoke(router, call, messages, decision, run_manager)
+            if _calls.buffers(router) and streams_tokens(run_manager):
+                replay(message, run_manager)  # the candidates were quiet: show the accepted answer
         except BaseException as exc:
             run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
             raise
@@ -368,15 +492,19 @@ class RouterChatModel(BaseChatModel):
     ) -> Any:
         """Async `_routed`."""
         config, messages, call = self._prepare(input, config, stop, kwargs, structured)
-        decision = await self.router.adecide(call.conversation, route=call.route)
+        router = self.router
+        run_id = config.pop("run_id", None) or uuid7()
+        decision = await call.adecide(router, str(run_id))
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
-            self._serialized, [messages], run_id=config.pop("run_id", None), **start_args
+            self._serialized, [messages], run_id=run_id, **start_args
         )
         try:
             if self.rate_limiter:
                 await self.rate_limiter.aacquire(blocking=True)
-            message, result = await self._ainvoke_routed(messages, call, decision, run_manager)
+            message, result = await _calls.ainvoke(router, call, messages, decision, run_manager)
+            if _calls.buffers(router) and streams_tokens(run_manager):
+                await areplay(message, run_manager)
         except BaseException as exc:
             await run_manager.on_llm_error(exc, response=LLMResult(generations=[]))
             raise
@@ -391,8 +519,8 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
-        decision = self.router.decide(call.conversation, route=call.route)
-        message, _ = self._invoke_routed(messages, call, decision, run_manager)
+        decision = call.decide(self.router, str(run_manager.run_id) if run_manager else None)
+        message, _ = _calls.invoke(self.router, call, messages, decision, run_manager)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(
@@ -403,49 +531,9 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._call(messages, stop, kwargs)
-        decision = await self.router.adecide(call.conversation, route=call.route)
-        message, _ = await self._ainvoke_routed(messages, call, decision, run_manager)
+        decision = await call.adecide(self.router, str(run_manager.run_id) if run_manager else None)
+        message, _ = await _calls.ainvoke(self.router, call, messages, decision, run_manager)
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _invoke_routed(
-        self,
-        messages: list[BaseMessage],
-        call: _Call,
-        decision: RoutingDecision,
-        run_manager: CallbackManagerForLLMRun | None,
-    ) -> tuple[AIMessage, Any]:
-        """The candidates' attempts: (the answer with its decision, what the caller gets)."""
-        child = child_manager(run_manager, CallbackManager)
-        attempts = self.router.attempts(decision)
-        for attempt in attempts:
-            report(attempt, run_manager)
-            try:
-                output = call.model(attempt).invoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
-                return call.answer(output, attempt)
-            except Exception as exc:  # noqa: BLE001 - the fallback boundary
-                attempts.failed(exc)
-        raise AssertionError("unreachable: Attempts raises when no candidate is left")
-
-    async def _ainvoke_routed(
-        self,
-        messages: list[BaseMessage],
-        call: _Call,
-        decision: RoutingDecision,
-        run_manager: AsyncCallbackManagerForLLMRun | None,
-    ) -> tuple[AIMessage, Any]:
-        """Async `_invoke_routed`."""
-        child = child_manager(run_manager, AsyncCallbackManager)
-        attempts = self.router.attempts(decision)
-        for attempt in attempts:
-            await areport(attempt, run_manager)
-            try:
-                output = await call.model(attempt).ainvoke(
-                    messages, {"callbacks": child}, stop=call.stop, **call.kwargs
-                )
-                return call.answer(output, attempt)
-            except Exception as exc:  # noqa: BLE001 - the fallback boundary
-                attempts.failed(exc)
-        raise AssertionError("unreachable: Attempts raises when no candidate is left")
 
     def stream(
         self,
@@ -455,22 +543,28 @@ class RouterChatModel(BaseChatModel):
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
-        """Stream the chosen candidate's own chunks; the first carries ``response_metadata["langroute"]``."""
+        """Stream the chosen candidate's own chunks; the first carries ``response_metadata["langroute"]``.
+
+        With prices and token usage known, a last content-free chunk adds the call's ``cost_usd`` to the decision
+        (summing the chunks gives the whole decision). With ``escalate=`` the answer arrives as one chunk.
+        """
         if not self._streams(kwargs):
             yield cast(AIMessageChunk, self.invoke(input, config, stop=stop, **kwargs))
             return
         config, messages, call = self._prepare(input, config, stop, kwargs)
-        decision = self.router.decide(call.conversation, route=call.route)
+        router = self.router
         token_run_id = config.pop("run_id", None)
+        run_id = (token_run_id or uuid7()) if _calls.buffers(router) else uuid7()  # the run that shows tokens
+        decision = call.decide(router, str(run_id))
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
-            self._serialized, [messages], **start_args
+            self._serialized, [messages], run_id=run_id, **start_args
         )
         chunks: list[AIMessageChunk] = []
         try:
             if self.rate_limiter:
                 self.rate_limiter.acquire(blocking=True)
-            for chunk in self._stream_routed(messages, call, decision, run_manager, token_run_id):
+            for chunk in _calls.stream(router, call, messages, decision, run_manager, token_run_id):
                 chunks.append(chunk)
                 yield chunk
         except BaseException as exc:
@@ -491,72 +585,25 @@ class RouterChatModel(BaseChatModel):
             yield cast(AIMessageChunk, await self.ainvoke(input, config, stop=stop, **kwargs))
             return
         config, messages, call = self._prepare(input, config, stop, kwargs)
-        decision = await self.router.adecide(call.conversation, route=call.route)
+        router = self.router
         token_run_id = config.pop("run_id", None)
+        run_id = (token_run_id or uuid7()) if _calls.buffers(router) else uuid7()
+        decision = await call.adecide(router, str(run_id))
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
-            self._serialized, [messages], **start_args
+            self._serialized, [messages], run_id=run_id, **start_args
         )
         chunks: list[AIMessageChunk] = []
         try:
             if self.rate_limiter:
                 await self.rate_limiter.aacquire(blocking=True)
-            async for chunk in self._astream_routed(messages, call, decision, run_manager, token_run_id):
+            async for chunk in _calls.astream(router, call, messages, decision, run_manager, token_run_id):
                 chunks.append(chunk)
                 yield chunk
         except BaseException as exc:
             await run_manager.on_llm_error(exc, response=stream_record(chunks))
             raise
         await run_manager.on_llm_end(stream_record(chunks))
-
-    def _stream_routed(
-        self,
-        messages: list[BaseMessage],
-        call: _Call,
-        decision: RoutingDecision,
-        run_manager: CallbackManagerForLLMRun,
-        run_id: UUID | None,
-    ) -> Iterator[AIMessageChunk]:
-        child = child_manager(run_manager, CallbackManager)
-        attempts = self.router.attempts(decision)
-        for attempt in attempts:
-            report(attempt, run_manager)
-            config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
-            stream = call.model(attempt).stream(messages, config, stop=call.stop, **call.kwargs)
-            try:
-                first = next(stream, None)  # fall back only before the first chunk
-            except Exception as exc:  # noqa: BLE001 - the fallback boundary
-                attempts.failed(exc)
-                run_id = None
-                continue
-            yield first_chunk(first, attempt)
-            yield from stream
-            return
-
-    async def _astream_routed(
-        self,
-        messages: list[BaseMessage],
-        call: _Call,
-        decision: RoutingDecision,
-        run_manager: AsyncCallbackManagerForLLMRun,
-        run_id: UUID | None,
-    ) -> AsyncIterator[AIMessageChunk]:
-        child = child_manager(run_manager, AsyncCallbackManager)
-        attempts = self.router.attempts(decision)
-        for attempt in attempts:
-            await areport(attempt, run_manager)
-            config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
-            stream = call.model(attempt).astream(messages, config, stop=call.stop, **call.kwargs)
-            try:
-                first = await anext(stream, None)  # fall back only before the first chunk
-            except Exception as exc:  # noqa: BLE001 - the fallback boundary
-                attempts.failed(exc)
-                run_id = None
-                continue
-            yield first_chunk(first, attempt)
-            async for chunk in stream:
-                yield chunk
-            return
 
     # -- helpers ------------------------------------------------------------------------------------------------
 
@@ -597,10 +644,11 @@ class RouterChatModel(BaseChatModel):
         stop: list[str] | None,
         kwargs: dict[str, Any],
         structured: StructuredOutput | None = None,
-    ) -> tuple[RunnableConfig, list[BaseMessage], _Call]:
+    ) -> tuple[RunnableConfig, list[BaseMessage], Call]:
         """The config, the input as messages, and the call's arguments split for router and candidate."""
         messages = self._convert_input(input).to_messages()
-        return ensure_config(config), messages, self._call(messages, stop, kwargs, structured)
+        config = ensure_config(config)
+        return config, messages, self._call(messages, stop, kwargs, structured, config)
 
     def _call(
         self,
@@ -608,17 +656,20 @@ class RouterChatModel(BaseChatModel):
         stop: list[str] | None,
         kwargs: dict[str, Any],
         structured: StructuredOutput | None = None,
-    ) -> _Call:
+        config: RunnableConfig | None = None,
+    ) -> Call:
         """Split one call's keyword arguments: what the router reads, what the candidate gets.
 
-        The router takes ``route`` and ``ls_structured_output_format``; tools travel as a `ToolBinding` (the
-        caller's objects and ``bind_tools`` options) or, when a caller passed ``tools=`` itself, as that list with
-        a call-time ``tool_choice``; everything else is passed to the candidate's `invoke`, after the router's
-        own ``temperature`` / ``max_tokens`` defaults.
+        The router takes ``route``, ``task`` and ``ls_structured_output_format``; tools travel as a `ToolBinding`
+        (the caller's objects and ``bind_tools`` options) or, when a caller passed ``tools=`` itself, as that list
+        with a call-time ``tool_choice``; everything else is passed to the candidate's `invoke`, after the router's
+        own ``temperature`` / ``max_tokens`` defaults. The conversation carries the facts routing needs: tools,
+        images, structured output, the candidate that issued pending tool calls.
         """
         kwargs = dict(kwargs)
         route = kwargs.pop("route", None)
-        kwargs.pop("ls_structured_output_format", None)
+        task = kwargs.pop("task", None)
+        structured_format = kwargs.pop("ls_structured_output_format", None)
         tools = kwargs.pop("tools", None)
         binding = kwargs.pop(TOOLS_KWARG, None)
         if binding is not None and tools is not binding.view:  # a caller re-bound tools=: those win
@@ -632,40 +683,32 @@ class RouterChatModel(BaseChatModel):
                 value = getattr(self, name)
                 if value is not None:
                     kwargs.setdefault(name, value)
-        return _Call(
+        router = self.router
+        wants_structure = (
+            structured is not None
+            or structured_format is not None
+            or "response_format" in kwargs
+            or (binding is not None and binding.structured_output)
+        )
+        conversation = to_conversation(
+            messages,
+            has_tools=binding is not None and bool(binding.tools),
+            structured_output=wants_structure,
+            tool_loop_model=tool_loop_model(messages, self.models) if router.sticky is not None else None,
+        )
+        thread_id = None
+        if router.sticky == "thread" and config is not None:
+            found = config.get("configurable", {}).get("thread_id")
+            thread_id = None if found is None else str(found)
+        return Call(
             models=self.models,
-            # a forced route is not scored: skip reading the messages
-            conversation=None if route is not None else to_conversation(messages, has_tools=bool(tools)),
+            conversation=conversation,
             route=route,
+            task=task,
+            thread_id=thread_id,
             stop=stop if stop is not None else self.stop,
             tools=binding,
             structured=structured,
+            nested=self._nested,
             kwargs=kwargs,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """One call's arguments, split into what the router uses and what the candidate gets."""
-
-    models: Mapping[str, BaseChatModel]
-    conversation: Conversation | None
-    route: str | None
-    stop: list[str] | None
-    tools: ToolBinding | None = None
-    structured: StructuredOutput | None = None
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-    def model(self, decision: RoutingDecision) -> Runnable[LanguageModelInput, Any]:
-        """The chosen candidate: bound with the call's tools, or its own structured-output runnable."""
-        model = self.models[decision.model]
-        if self.structured is not None:
-            return self.structured.candidate(model)
-        return self.tools.bind(model) if self.tools is not None else model
-
-    def answer(self, output: Any, decision: RoutingDecision) -> tuple[AIMessage, Any]:
-        """The candidate's answer with the decision attached, and what the caller gets."""
-        if self.structured is not None:
-            return self.structured.answer(output, decision)
-        message = with_decision(output, decision)
-        return message, message

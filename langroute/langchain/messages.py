@@ -1,15 +1,15 @@
-"""Convert LangChain messages into the core `Conversation` a scorer reads."""
+"""Convert LangChain messages into the core `Conversation` a scorer reads, with the facts routing needs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Final
 
 from langchain_core.messages import BaseMessage, ChatMessage
 
 from langroute.conversation import Conversation, Role, as_conversation
 
-__all__ = ["to_conversation"]
+__all__ = ["to_conversation", "tool_loop_model"]
 
 _ROLES: Final[dict[str, Role]] = {
     "system": "system",
@@ -21,9 +21,41 @@ _ROLES: Final[dict[str, Role]] = {
 }
 
 
-def to_conversation(messages: Sequence[BaseMessage], *, has_tools: bool = False) -> Conversation:
+def to_conversation(
+    messages: Sequence[BaseMessage],
+    *,
+    has_tools: bool = False,
+    structured_output: bool = False,
+    tool_loop_model: str | None = None,
+) -> Conversation:
     """Read LangChain messages as a `Conversation`; a `ChatMessage` with an unknown role counts as ``user``."""
-    return as_conversation([(_role(m), m.content) for m in messages], has_tools=has_tools)
+    return as_conversation(
+        [(_role(m), m.content) for m in messages],
+        has_tools=has_tools,
+        structured_output=structured_output,
+        tool_loop_model=tool_loop_model,
+    )
+
+
+def tool_loop_model(messages: Sequence[BaseMessage], names: Collection[str]) -> str | None:
+    """The candidate that issued the pending tool calls, when `messages` end in a tool result; else ``None``.
+
+    It is the ``model`` of the decision in ``response_metadata["langroute"]`` of the newest AI message with tool
+    calls; when that names no candidate of `names` (an outer router's decision), the decision it keeps under
+    ``"inner"`` is read instead.
+    """
+    if not messages or messages[-1].type != "tool":
+        return None
+    for message in reversed(messages):
+        if message.type == "ai" and getattr(message, "tool_calls", None):
+            decision = message.response_metadata.get("langroute")
+            while isinstance(decision, Mapping):
+                model = decision.get("model")
+                if model in names:
+                    return model  # type: ignore[no-any-return]
+                decision = decision.get("inner")
+            return None
+    return None
 
 
 def _role(message: BaseMessage) -> str:

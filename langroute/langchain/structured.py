@@ -9,19 +9,22 @@ router.with_structured_output(Answer, include_raw=True).invoke("2 + 2?")["raw"].
 Each call opens a chain run (as a plain model's structured-output sequence does) holding the router's chat-model
 run, whose child is the candidate's own structured-output runnable. The decision is reported as usual (the
 ``langroute_decision`` event, ``response_metadata["langroute"]`` on the raw message). A candidate whose answer
-cannot be parsed counts as failed: the router falls back, as it does when a candidate raises.
+cannot be parsed counts as failed: the router falls back, as it does when a candidate raises. With answer checks
+(``escalate=``), `langroute.checks.invalid_structured_output` sees the parsed value and the schema.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from langroute.decision import RoutingDecision
-from langroute.langchain._runs import with_decision
+from langroute.langchain._answers import json_schema
+from langroute.langchain._calls import Reply
 
 if TYPE_CHECKING:
     from langroute.langchain.chat_model import RouterChatModel
@@ -40,6 +43,7 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
         include_raw: return ``{"raw", "parsed", "parsing_error"}`` like the candidate would.
         options: the other `with_structured_output` arguments (``method``, ``strict``...), passed unchanged.
         route: force a candidate by name.
+        task: the request's task (picks the task's ladder).
     """
 
     def __init__(
@@ -50,12 +54,14 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
         include_raw: bool,
         options: Mapping[str, Any],
         route: str | None,
+        task: str | None = None,
     ) -> None:
         self.router = router
         self.schema = schema
         self.include_raw = include_raw
         self.options = dict(options)
         self.route = route
+        self.task = task
         self._bound: dict[int, tuple[BaseChatModel, Runnable[LanguageModelInput, Any]]] = {}
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
@@ -83,18 +89,29 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
         self._bound[id(model)] = (model, bound)  # a race binds twice, harmlessly
         return bound
 
-    def answer(self, output: Mapping[str, Any], decision: RoutingDecision) -> tuple[Any, Any]:
-        """The raw message with the decision, and what the caller gets; a parsing error raises (and falls back)."""
-        raw = with_decision(output["raw"], decision)
+    @cached_property
+    def json_schema(self) -> Mapping[str, Any] | None:
+        """The schema as JSON schema, for the answer checks (``invalid_structured_output``)."""
+        return json_schema(self.schema)
+
+    def parse(self, output: Mapping[str, Any]) -> Reply:
+        """The candidate's ``{"raw", "parsed", "parsing_error"}``; without `include_raw` an error raises."""
         error = output.get("parsing_error")
+        if error is not None and not self.include_raw:
+            raise error
+        return Reply(output["raw"], output.get("parsed"), error)
+
+    def result(self, raw: BaseMessage, reply: Reply) -> Any:
+        """What the caller gets: the parsed value, or ``{"raw", "parsed", "parsing_error"}`` with `include_raw`."""
         if not self.include_raw:
-            if error is not None:
-                raise error
-            return raw, output["parsed"]
-        return raw, {"raw": raw, "parsed": output["parsed"], "parsing_error": error}
+            return reply.parsed
+        return {"raw": raw, "parsed": reply.parsed, "parsing_error": reply.error}
 
     def invoke(self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        """Route `input`, then return the chosen candidate's structured output; ``route=`` forces a candidate."""
+        """Route `input`, then return the chosen candidate's structured output.
+
+        ``route=`` forces a candidate; ``task=`` gives the request's task (both also at `with_structured_output`).
+        """
         return self._call_with_config(self._invoke, input, config, **kwargs)
 
     async def ainvoke(self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
@@ -106,16 +123,24 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
         input: LanguageModelInput,
         config: RunnableConfig,
         route: str | None = None,
+        task: str | None = None,
     ) -> Any:
-        return self.router._routed(input, config, None, {"route": route or self.route}, self)
+        return self.router._routed(input, config, None, self._options(route, task), self)
 
     async def _ainvoke(
         self,
         input: LanguageModelInput,
         config: RunnableConfig,
         route: str | None = None,
+        task: str | None = None,
     ) -> Any:
-        return await self.router._arouted(input, config, None, {"route": route or self.route}, self)
+        return await self.router._arouted(input, config, None, self._options(route, task), self)
+
+    def _options(self, route: str | None, task: str | None) -> dict[str, Any]:
+        options: dict[str, Any] = {"route": route or self.route}
+        if task is not None or self.task is not None:
+            options["task"] = task or self.task
+        return options
 
     def __repr__(self) -> str:
         return (

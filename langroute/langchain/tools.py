@@ -25,6 +25,8 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from langroute.langchain._answers import tool_schemas
+
 __all__ = ["TOOLS_KWARG", "ToolBinding", "openai_view"]
 
 TOOLS_KWARG: Final = "langroute_tools"
@@ -41,13 +43,25 @@ class ToolBinding:
             list (a caller re-bound ``tools=``) gets that list instead of `tools`.
     """
 
-    __slots__ = ("_bound", "options", "tools", "view")
+    __slots__ = ("_bound", "_schemas", "options", "tools", "view")
 
     def __init__(self, tools: Sequence[Any], options: Mapping[str, Any], view: list[Any]) -> None:
         self.tools: tuple[Any, ...] = tuple(tools)
         self.options: dict[str, Any] = dict(options)
         self.view = view
         self._bound: dict[int, tuple[BaseChatModel, Runnable[LanguageModelInput, BaseMessage]]] = {}
+        self._schemas: dict[str, Mapping[str, Any] | None] | None = None
+
+    @property
+    def structured_output(self) -> bool:
+        """Whether the binding asks for structured output (``response_format=``, as `create_agent` binds it)."""
+        return "response_format" in self.options
+
+    def schemas(self) -> dict[str, Mapping[str, Any] | None]:
+        """The tools as name -> JSON schema of the arguments, for the answer checks (computed once)."""
+        if self._schemas is None:
+            self._schemas = tool_schemas(self.view or self.tools)
+        return self._schemas
 
     def bind(self, model: BaseChatModel) -> Runnable[LanguageModelInput, BaseMessage]:
         """``model.bind_tools(tools, **options)``, built once per candidate (the candidate converts the tools)."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler, CallbackManagerForLLMRun
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 from langroute import CallableScorer, RouterChatModel
 from langroute.langchain.testing import FakeToolChatModel
@@ -117,3 +120,37 @@ class RaisingChatModel(GenericFakeChatModel):
     ) -> ChatResult:
         self.calls += 1
         raise self.error
+
+
+class HangingChatModel(GenericFakeChatModel):
+    """Hangs until `release` is set (bounded at 10 s): before answering, or after its first streamed chunk."""
+
+    release: threading.Event = Field(default_factory=threading.Event)
+    after_first_chunk: bool = False
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        self.release.wait(10)
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kw)
+
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        await asyncio.sleep(10)  # cancelled by the router's timeout
+        return super()._generate(messages, stop=stop, **kw)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: Any = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kw: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        words = str(next(self.messages).content).split(" ")
+        if not self.after_first_chunk:
+            self.release.wait(10)
+        yield ChatGenerationChunk(message=AIMessageChunk(content=words[0]))
+        self.release.wait(10)
+        for word in words[1:]:
+            yield ChatGenerationChunk(message=AIMessageChunk(content=" " + word))

@@ -158,7 +158,8 @@ def test_unknown_route_lists_the_valid_names():
     [
         ({"models": {}}, ValueError, "models is empty"),
         ({"models": {"a": "gpt"}}, TypeError, r"models\['a'\] is a str"),
-        ({"models": ["a"]}, TypeError, "expected a dict of name -> a LangChain chat model"),
+        ({"models": ["a"]}, TypeError, r"models\[0\] is a str; a list of models must hold Candidate objects"),
+        ({"models": "gpt"}, TypeError, "expected a dict of name -> a LangChain chat model"),
         ({"thresholds": [0.2, 0.4]}, ValueError, r"thresholds=\[0.2, 0.4\]: need 1 ascending"),
         ({"thresholds": [1.2]}, ValueError, r"not a number in \[0, 1\]"),
         ({"scorer": lambda conv: 0.5}, TypeError, "CallableScorer"),

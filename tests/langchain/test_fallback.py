@@ -108,8 +108,23 @@ def test_routing_stats_counts_calls_fallbacks_errors_and_tokens():
     )
     broken.invoke("hi", config={"callbacks": [stats]})
     summary = stats.summary()
-    assert summary["small"] == {"calls": 2, "fallbacks": 0, "errors": 1, "input_tokens": 20, "output_tokens": 8}
-    assert summary["large"] == {"calls": 1, "fallbacks": 1, "errors": 0, "input_tokens": 10, "output_tokens": 4}
+    counted = ("calls", "fallbacks", "errors", "input_tokens", "output_tokens")
+    assert {k: summary["small"][k] for k in counted} == {
+        "calls": 2,
+        "fallbacks": 0,
+        "errors": 1,
+        "input_tokens": 20,
+        "output_tokens": 8,
+    }
+    assert {k: summary["large"][k] for k in counted} == {
+        "calls": 1,
+        "fallbacks": 1,
+        "errors": 0,
+        "input_tokens": 10,
+        "output_tokens": 4,
+    }
+    assert summary["small"]["cost_usd"] == 0.0  # no prices: counted in tokens only
+    assert stats.failed == 0
     table = str(stats)
     assert table.splitlines()[0].split() == [
         "model",
@@ -117,10 +132,13 @@ def test_routing_stats_counts_calls_fallbacks_errors_and_tokens():
         "share",
         "fallbacks",
         "errors",
+        "escalated",
         "in",
         "tok",
         "out",
         "tok",
+        "cost",
+        "$",
     ]
     assert "67%" in table
     assert "33%" in table
