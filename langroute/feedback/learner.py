@@ -142,13 +142,14 @@ class FeedbackScorer(Scorer):
 
     def gain(self, score: float, counts: Mapping[Any, float]) -> float:
         """The estimated gain of the strongest model for a prompt of base `score` and n-gram `counts`."""
-        keys = list(map(int, counts))
+        keys = counts.keys() if not counts or type(next(iter(counts))) is int else list(map(int, counts))
         values = counts.values()
         norm = math.sqrt(sum(map(operator.mul, values, values))) or 1.0
-        near, off = [], []
-        for mass, residual in zip(self.mass, self.residual, strict=True):
-            near.append(sum(map(operator.mul, map(mass.__getitem__, keys), values)) / norm)
-            off.append(sum(map(operator.mul, map(residual.__getitem__, keys), values)) / norm)
+        near0, near1, off0, off1 = (
+            sum(map(operator.mul, map(table.__getitem__, keys), values)) / norm
+            for table in (*self.mass, *self.residual)
+        )
+        near, off = (near0, near1), (off0, off1)
         # the topic's deviation from the linear fit, pooled over both models (shrunk towards 0), and each model's
         # own deviation shrunk towards the pooled one: a model with no data near this prompt gets the pooled value
         pooled = (off[0] + off[1]) / (near[0] + near[1] + self.pooled_mass)
