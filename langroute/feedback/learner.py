@@ -89,10 +89,6 @@ def _logit(score: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def _expit(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 def _check_positive(name: str, value: object, *, integer: bool = False, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
@@ -591,9 +587,11 @@ class FeedbackLearner:
             self._docs *= decay
         grams = [p[4]["n"] for p in parsed]
         lengths = list(map(len, grams))
-        keys = list(itertools.chain.from_iterable(grams))  # ints, or strings after a JSON round trip
-        keys = np.array(keys).astype(np.int64) if keys and isinstance(keys[0], str) else np.array(keys, dtype=np.int64)
-        counts = np.fromiter(itertools.chain.from_iterable(g.values() for g in grams), dtype=float, count=len(keys))
+        total = sum(lengths)
+        chained = itertools.chain.from_iterable(grams)  # ints, or strings after a JSON round trip
+        strings = any(g and type(next(iter(g))) is not int for g in grams)
+        keys = np.fromiter(map(int, chained) if strings else chained, dtype=np.int64, count=total)
+        counts = np.fromiter(itertools.chain.from_iterable(g.values() for g in grams), dtype=float, count=total)
         which = np.repeat(np.arange(n), lengths)
         norms = np.sqrt(np.bincount(which, weights=counts * counts, minlength=n))
         norms[norms == 0] = 1.0
@@ -650,7 +648,11 @@ class FeedbackLearner:
         idf = np.log((self._docs + 1.0) / (self._df + 1.0)) ** self.idf_power
         mass = idf * self._sums[:, 1]
         residual = idf * (self._sums[:, 0] - coef[:, :1] * self._sums[:, 1] - coef[:, 1:] * self._sums[:, 2])
-        self_mass = np.mean([float(idf[k] @ (v * v)) for k, v, _, _ in self._recent]) if self._recent else 1.0
+        recent = len(self._recent)
+        rows = np.repeat(np.arange(recent), [len(r[0]) for r in self._recent])
+        keys = np.concatenate([r[0] for r in self._recent]) if recent else np.zeros(0, dtype=np.int64)
+        u = np.concatenate([r[1] for r in self._recent]) if recent else np.zeros(0)
+        self_mass = float(np.mean(np.bincount(rows, weights=idf[keys] * u * u, minlength=recent))) if recent else 1.0
         prior_mass = self.neighbours * self_mass
         linear = coef[_STRONG] - coef[_CHEAP]
         scorer = FeedbackScorer(
@@ -665,9 +667,15 @@ class FeedbackLearner:
             score_knots=[0.5],
             records=self.records,
         )
-        gains = [
-            scorer.gain(_expit(z), dict(zip(keys.tolist(), u.tolist(), strict=False))) for keys, u, z, _ in self._recent
-        ]
+        # FeedbackScorer.gain on the recent records, vectorised (their n-gram weights u are normalised already)
+        near0, near1, off0, off1 = (
+            np.bincount(rows, weights=u * table[keys], minlength=recent) for table in (*mass, *residual)
+        )
+        pooled = (off0 + off1) / (near0 + near1 + scorer.pooled_mass)
+        strong = (off1 + prior_mass * pooled) / (near1 + prior_mass)
+        cheap = (off0 + prior_mass * pooled) / (near0 + prior_mass)
+        z = np.array([r[2] for r in self._recent])
+        gains = linear[0] + linear[1] * z + strong - cheap
         q = np.linspace(0.0, 1.0, _KNOTS)
         scorer.gain_knots = np.quantile(gains, q).tolist()
         scorer.score_knots = np.quantile([r[3] for r in self._recent], q).tolist()
