@@ -247,7 +247,7 @@ def run_benchmark(
     *,
     shuffles: int,
     sizes: dict[str, int],
-    explore: float,
+    explore: Sequence[float],
     learn_every: int,
     learner_options: dict[str, Any],
     epochs: int | None,
@@ -268,9 +268,13 @@ def run_benchmark(
                 runs: dict[str, Run] = {}
                 base_apgr = test_apgr(base, scenario.test)
                 runs["no learning"] = Run(curve=dict.fromkeys(scenario.checkpoints, base_apgr))
-                options = {"explore": explore, "learn_every": learn_every, "learner_options": learner_options}
+                options = {"explore": explore[0], "learn_every": learn_every, "learner_options": learner_options}
                 if "bandit (FeedbackLearner)" in methods:
                     runs["bandit (FeedbackLearner)"] = simulate_bandit(base, scenario, seed=seed, **options)
+                    for other in explore[1:]:  # the same learner with more (or less) exploration
+                        runs[f"bandit, explore={other:g}"] = simulate_bandit(
+                            base, scenario, seed=seed, **{**options, "explore": other}
+                        )
                 if "full information (FeedbackLearner)" in methods:
                     runs["full information (FeedbackLearner)"] = simulate_full_information(
                         base, scenario, learn_every=learn_every, learner_options=learner_options
@@ -283,6 +287,14 @@ def run_benchmark(
                     runs["naive bandit labels"] = simulate_bandit(base, scenario, seed=seed, naive=True, **options)
                 no_learning_stream = simulate_bandit(base, scenario, seed=seed, **{**options, "learn_every": 10**9})
                 runs["no learning"].stream = no_learning_stream.stream
+                for other in explore[1:]:
+                    name = f"no learning, explore={other:g}"
+                    runs[name] = Run(
+                        curve=runs["no learning"].curve,
+                        stream=simulate_bandit(
+                            base, scenario, seed=seed, **{**options, "explore": other, "learn_every": 10**9}
+                        ).stream,
+                    )
                 oracle = oracle_apgr(scenario.test)
                 runs["oracle"] = Run(curve=dict.fromkeys(scenario.checkpoints, oracle))
                 results["runs"].append(
@@ -341,6 +353,8 @@ def format_tables(summary: dict[str, Any]) -> str:
         lines.append("| method | " + " | ".join(f"n={p}" for p in points) + " |")
         lines.append("|---|" + "---|" * len(points))
         for method, entry in methods.items():
+            if method.startswith("no learning, "):  # the same curve as "no learning"; listed for its stream only
+                continue
             cells = []
             for p in points:
                 mean, sd = entry["curve"][p]
@@ -378,6 +392,8 @@ def plot(summary: dict[str, Any], path: Path) -> Path:
     fig, axes = plt.subplots(1, len(summary), figsize=(6 * len(summary), 4.2), squeeze=False)
     for ax, (domain, data) in zip(axes[0], summary.items(), strict=True):
         for method, entry in data["methods"].items():
+            if method.startswith("no learning, "):
+                continue
             if method == "oracle":  # far above the rest (~1.2-1.4): in the title, so the curves stay readable
                 continue
             points = list(entry["curve"])
@@ -421,13 +437,18 @@ def time_update(base: LearnedScorer, records: Sequence[Record], learner_options:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shuffles", type=int, default=5)
-    parser.add_argument("--explore", type=float, default=0.05)
+    parser.add_argument(
+        "--explore",
+        default="0.05",
+        help="exploration share(s), comma-separated: the first is the headline's, the others add bandit curves",
+    )
     parser.add_argument("--learn-every", type=int, default=100)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 shuffles, small streams, short training")
     parser.add_argument("--tiny", action="store_true", help="the test suite's run: 1 shuffle, 60-prompt streams")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of the methods")
     parser.add_argument("--option", action="append", default=[], help="a FeedbackLearner option, name=value")
     parser.add_argument("--json", type=Path, help="write every number here")
+    parser.add_argument("--first", type=int, help="also print the tables of the first N shuffles only")
     parser.add_argument("--plot", type=Path, help="draw the learning curves to this PNG")
     args = parser.parse_args(argv)
     options = {k: json.loads(v) for k, _, v in (o.partition("=") for o in args.option)}
@@ -453,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = run_benchmark(
         shuffles=shuffles,
         sizes=sizes,
-        explore=args.explore,
+        explore=[float(e) for e in args.explore.split(",")],
         learn_every=args.learn_every,
         learner_options=options,
         epochs=epochs,
@@ -462,6 +483,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = summarise(results)
     print()
     print(format_tables(summary))
+    if args.first and args.first < shuffles:
+        first = {**results, "runs": [run for run in results["runs"] if run["seed"] < args.first]}
+        print(f"The first {args.first} shuffles only:\n")
+        print(format_tables(summarise(first)))
     if not (args.quick or args.tiny):
         base = train_model(split_scenarios(dev_records(), 0, sizes)[0])
         seconds = time_update(base, split_scenarios(dev_records(), 0, sizes)[1][0].stream, options, 2000)

@@ -37,7 +37,7 @@ def add_scorer(parser: argparse.ArgumentParser) -> None:
         "--scorer",
         default="heuristic",
         metavar="|".join([*SCORER_NAMES, "PATH"]),
-        help="a registered scorer, or the path of a model saved by 'langroute train' (default: heuristic)",
+        help="a registered scorer, or a model saved by 'langroute train' (--data or --from-store; default: heuristic)",
     )
 
 
@@ -51,20 +51,21 @@ def progress_bar(args: argparse.Namespace, label: str, total: int) -> ProgressBa
     return ProgressBar(label, total, enabled=args.progress or sys.stderr.isatty())
 
 
-def resolve_scorer(value: str) -> Scorer:
-    """A registered scorer by name, or a saved `LearnedScorer` by path.
+def resolve_scorer(value: str, option: str = "--scorer") -> Scorer:
+    """A registered scorer by name, or a saved model by path (`LearnedScorer` or `FeedbackScorer`, by its format).
 
     Raises:
         ConfigError: `value` is neither a registered name nor an existing file.
+        InputError: the file is not a langroute scorer model (the message names the file).
     """
     if value in SCORER_NAMES:
         return get_scorer(value)
     path = Path(value)
     if path.is_file():
-        from langroute.scorers.learned import LearnedScorer
+        from langroute.feedback.learner import load_scorer
 
-        return LearnedScorer.load(path)
-    raise ConfigError(f"--scorer {value!r}: not a registered scorer ({', '.join(SCORER_NAMES)}) nor an existing file")
+        return load_scorer(path)
+    raise ConfigError(f"{option} {value!r}: not a registered scorer ({', '.join(SCORER_NAMES)}) nor an existing file")
 
 
 def floats(option: str) -> Callable[[str], list[float]]:

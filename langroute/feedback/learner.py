@@ -50,38 +50,43 @@ Skipped (and counted in the summary): middle candidates of a ladder, fallbacks (
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
+import json
 import logging
 import math
 import operator
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from langroute._atomic import write_atomically
 from langroute.conversation import Conversation
-from langroute.errors import ConfigError
+from langroute.errors import ConfigError, InputError
 from langroute.scorers._learned_features import FEATURES_VERSION, featurize
 from langroute.scorers.base import Score, Scorer
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["FeedbackLearner", "FeedbackScorer", "featurize"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "FeedbackLearner", "FeedbackScorer", "featurize"]
 
 logger = logging.getLogger(__name__)
 
 _CHEAP, _STRONG = 0, 1
 _EPS: Final = 1e-4  # base scores are clipped to [_EPS, 1 - _EPS] before taking their logit
 _KNOTS: Final = 101  # quantile knots of the calibration map
+FORMAT: Final = "langroute.feedback-scorer"
+"""The ``format`` field of a file written by `FeedbackScorer.save`."""
+FORMAT_VERSION: Final = 1
+_MAX_FILE_BYTES: Final = 256 * 1024 * 1024  # an embedded base model is ~1 MB, the adapted tables a few MB at most
 
 
 def _logit(score: float) -> float:
     p = min(max(score, _EPS), 1.0 - _EPS)
     return math.log(p / (1.0 - p))
-
-
-def _expit(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _check_positive(name: str, value: object, *, integer: bool = False, allow_none: bool = False) -> None:
@@ -133,13 +138,14 @@ class FeedbackScorer(Scorer):
 
     def gain(self, score: float, counts: Mapping[Any, float]) -> float:
         """The estimated gain of the strongest model for a prompt of base `score` and n-gram `counts`."""
-        keys = list(map(int, counts))
+        keys = counts.keys() if not counts or type(next(iter(counts))) is int else list(map(int, counts))
         values = counts.values()
         norm = math.sqrt(sum(map(operator.mul, values, values))) or 1.0
-        near, off = [], []
-        for mass, residual in zip(self.mass, self.residual, strict=True):
-            near.append(sum(map(operator.mul, map(mass.__getitem__, keys), values)) / norm)
-            off.append(sum(map(operator.mul, map(residual.__getitem__, keys), values)) / norm)
+        near0, near1, off0, off1 = (
+            sum(map(operator.mul, map(table.__getitem__, keys), values)) / norm
+            for table in (*self.mass, *self.residual)
+        )
+        near, off = (near0, near1), (off0, off1)
         # the topic's deviation from the linear fit, pooled over both models (shrunk towards 0), and each model's
         # own deviation shrunk towards the pooled one: a model with no data near this prompt gets the pooled value
         pooled = (off[0] + off[1]) / (near[0] + near[1] + self.pooled_mass)
@@ -147,15 +153,9 @@ class FeedbackScorer(Scorer):
         cheap = (off[_CHEAP] + self.prior_mass * pooled) / (near[_CHEAP] + self.prior_mass)
         return self.linear[0] + self.linear[1] * _logit(score) + strong - cheap
 
-    def rate(self, conversation: Conversation) -> Score:
-        """Score `conversation`: the base score, re-ranked by the learned gain (see the module docstring)."""
-        base = self.base.rate(conversation)
-        features = base.features
-        if not (
-            isinstance(features, dict) and features.get("v") == FEATURES_VERSION and features.get("b") == self.buckets
-        ):
-            features = featurize(conversation, self.buckets)
-        gain = self.gain(base.value, features["n"])
+    def adapt(self, score: float, counts: Mapping[Any, float]) -> tuple[float, float]:
+        """(adapted score in [0, 1], estimated gain) for a prompt of base `score` and n-gram `counts`."""
+        gain = self.gain(score, counts)
         knots = self.gain_knots
         i = bisect.bisect_left(knots, gain)
         if i == 0:
@@ -166,13 +166,258 @@ class FeedbackScorer(Scorer):
             lo, hi = knots[i - 1], knots[i]
             t = (gain - lo) / (hi - lo) if hi > lo else 0.5
             value = self.score_knots[i - 1] + t * (self.score_knots[i] - self.score_knots[i - 1])
+        return min(max(value, 0.0), 1.0), gain
+
+    def rate(self, conversation: Conversation) -> Score:
+        """Score `conversation`: the base score, re-ranked by the learned gain (see the module docstring)."""
+        base = self.base.rate(conversation)
+        features = base.features
+        if not (
+            isinstance(features, dict) and features.get("v") == FEATURES_VERSION and features.get("b") == self.buckets
+        ):
+            features = featurize(conversation, self.buckets)
+        value, gain = self.adapt(base.value, features["n"])
         kept = {"v": FEATURES_VERSION, "b": self.buckets, "d": features["d"], "n": features["n"], "s": base.value}
-        return Score(
-            min(max(value, 0.0), 1.0), f"gain {gain:+.3f} ({self.records} records); base {base.value:.2f}", kept
-        )
+        return Score(value, f"gain {gain:+.3f} ({self.records} records); base {base.value:.2f}", kept)
+
+    # ------------------------------------------------------------------------------------------- persistence
+    def to_dict(self) -> dict[str, Any]:
+        """The adapted scorer as a JSON-ready dict (the format `save` writes); only buckets with data are kept.
+
+        The base scorer is referenced (``{"pretrained": "learned", "sha256": ...}`` for the shipped model,
+        ``{"name": "heuristic"}``) or embedded (any other `LearnedScorer`, as its own `to_dict`).
+
+        Raises:
+            ConfigError: the base scorer cannot be saved (only `LearnedScorer` and the default `HeuristicScorer`
+                can), or a value is not finite.
+        """
+        used = sorted({i for table in (*self.mass, *self.residual) for i, v in enumerate(table) if v})
+        tables = {
+            "buckets": used,
+            "mass": [[_round(table[i]) for i in used] for table in self.mass],
+            "residual": [[_round(table[i]) for i in used] for table in self.residual],
+        }
+        data = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "base": _base_reference(self.base),
+            "features": {"v": FEATURES_VERSION, "buckets": self.buckets},
+            "records": self.records,
+            "linear": [_round(v) for v in self.linear],
+            "prior_mass": _round(self.prior_mass),
+            "pooled_mass": _round(self.pooled_mass),
+            "calibration": {
+                "gain": [_round(v) for v in self.gain_knots],
+                "score": [_round(v) for v in self.score_knots],
+            },
+            "tables": tables,
+        }
+        if not _finite(data):
+            raise ConfigError("FeedbackScorer: a value is not finite; not a usable model (was the learner fed NaN?)")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "model") -> FeedbackScorer:
+        """Rebuild a scorer from `to_dict` output.
+
+        Raises:
+            InputError: `data` is not a feedback-scorer model of a supported version, or a value is invalid; the
+                message names `source` and the field.
+        """
+        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+            found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
+            raise InputError(f"{source}: not a langroute feedback-scorer model (format={found!r}, expected {FORMAT!r})")
+        if data.get("version") != FORMAT_VERSION:
+            raise InputError(
+                f"{source}: feedback-scorer version {data.get('version')!r} is not supported (this release reads "
+                f"version {FORMAT_VERSION}); retrain it with 'langroute train --from-store'"
+            )
+        try:
+            features = data["features"]
+            if features["v"] != FEATURES_VERSION:
+                raise InputError(
+                    f"{source}: features version {features['v']!r}; this release computes {FEATURES_VERSION}"
+                )
+            buckets = features["buckets"]
+            if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets <= 0:
+                raise InputError(f"{source}: features.buckets is {buckets!r:.40}; expected an int > 0")
+            base = _base_from_reference(data["base"], source)
+            tables = data["tables"]
+            used = [int(i) for i in tables["buckets"]]
+            if any(not 0 <= i < buckets for i in used):
+                raise InputError(f"{source}: tables.buckets holds a bucket outside [0, {buckets})")
+            dense = []
+            for name in ("mass", "residual"):
+                rows = tables[name]
+                if len(rows) != 2 or any(len(row) != len(used) for row in rows):
+                    raise InputError(f"{source}: tables.{name}: expected 2 rows of {len(used)} values")
+                full = [[0.0] * buckets, [0.0] * buckets]
+                for row, values in zip(full, rows, strict=True):
+                    for i, v in zip(used, values, strict=True):
+                        row[i] = float(v)
+                dense.append(full)
+            calibration = data["calibration"]
+            gain_knots = [float(v) for v in calibration["gain"]]
+            score_knots = [float(v) for v in calibration["score"]]
+            if not gain_knots or len(gain_knots) != len(score_knots) or gain_knots != sorted(gain_knots):
+                raise InputError(f"{source}: calibration: expected two lists of equal length, gain knots sorted")
+            linear = [float(v) for v in data["linear"]]
+            if len(linear) != 2:
+                raise InputError(f"{source}: linear: expected 2 values, got {len(linear)}")
+            scorer = cls(
+                base,
+                buckets=buckets,
+                linear=linear,
+                mass=dense[0],
+                residual=dense[1],
+                prior_mass=float(data["prior_mass"]),
+                pooled_mass=float(data["pooled_mass"]),
+                gain_knots=gain_knots,
+                score_knots=score_knots,
+                records=int(data["records"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(
+                f"{source}: corrupt feedback-scorer model ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from exc
+        numbers = [*linear, scorer.prior_mass, scorer.pooled_mass, *gain_knots, *score_knots]
+        if not all(map(math.isfinite, numbers)) or scorer.prior_mass <= 0 or scorer.pooled_mass <= 0:
+            raise InputError(f"{source}: a value of linear / prior_mass / pooled_mass / calibration is not valid")
+        if not all(0.0 <= v <= 1.0 for v in score_knots):
+            raise InputError(f"{source}: calibration.score: expected scores in [0, 1]")
+        return scorer
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the scorer to `path` as JSON, atomically (a temporary file, fsync, rename); return the path.
+
+        ```python
+        learner.scorer().save("adapted.json")
+        router = Router(["small", "large"], scorer=FeedbackScorer.load("adapted.json"))
+        ```
+
+        Raises:
+            ConfigError: the base scorer cannot be saved, or a value is not finite; nothing is written.
+            OSError: the file cannot be written.
+        """
+        return write_atomically(path, json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> FeedbackScorer:
+        """Read a scorer written by `save`.
+
+        Raises:
+            InputError: the file is not UTF-8 JSON, not a feedback-scorer model, of another version, references a
+                pretrained model this release does not ship, or holds an invalid value; the message names the file.
+            OSError: the file cannot be read.
+        """
+        return cls.from_dict(read_model_file(path, "feedback-scorer model"), source=str(path))
 
     def __repr__(self) -> str:
         return f"FeedbackScorer(base={self.base!r}, records={self.records})"
+
+
+def read_model_file(path: str | os.PathLike[str], kind: str = "model") -> Any:
+    """The JSON value in the model file `path` (at most 256 MB).
+
+    Raises:
+        InputError: too big, or not UTF-8 JSON; the message names the file.
+        OSError: the file cannot be read.
+    """
+    source = str(path)
+    with Path(path).open("rb") as handle:
+        raw = handle.read(_MAX_FILE_BYTES + 1)
+    if len(raw) > _MAX_FILE_BYTES:
+        raise InputError(f"{source}: larger than {_MAX_FILE_BYTES} bytes; not a {kind}")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:
+        raise InputError(f"{source}: not a {kind}: JSON nested too deeply") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{source}: not a {kind}: invalid JSON ({str(exc)[:200]})") from exc
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise InputError(f"{source}: not a {kind}: a number with too many digits") from exc
+
+
+def load_scorer(path: str | os.PathLike[str]) -> Scorer:
+    """The scorer saved in `path`: a `FeedbackScorer` (``langroute train --from-store``) or a `LearnedScorer`.
+
+    Raises:
+        InputError: the file is neither (the message names it and the format found).
+        OSError: the file cannot be read.
+    """
+    from langroute.scorers.learned import FORMAT as LEARNED_FORMAT
+    from langroute.scorers.learned import LearnedScorer
+
+    data = read_model_file(path)
+    found = data.get("format") if isinstance(data, dict) else None
+    if found == LEARNED_FORMAT:
+        return LearnedScorer.from_dict(data, source=str(path))
+    if found == FORMAT:
+        return FeedbackScorer.from_dict(data, source=str(path))
+    raise InputError(
+        f"{path}: not a langroute scorer model (format={found!r}, expected {LEARNED_FORMAT!r} or {FORMAT!r})"
+    )
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.7g}")
+
+
+def _finite(data: Any) -> bool:
+    if isinstance(data, float):
+        return math.isfinite(data)
+    if isinstance(data, dict):
+        return all(map(_finite, data.values()))
+    if isinstance(data, list):
+        return all(map(_finite, data))
+    return True
+
+
+def _fingerprint(model: Mapping[str, Any]) -> str:
+    """sha256 of a learned-scorer model's weights (metadata excluded), to check a "pretrained" reference."""
+    weights = {k: v for k, v in model.items() if k != "metadata"}
+    return hashlib.sha256(json.dumps(weights, sort_keys=True).encode()).hexdigest()
+
+
+def _base_reference(base: Scorer) -> dict[str, Any]:
+    from langroute.scorers.heuristic import HeuristicScorer
+    from langroute.scorers.learned import LearnedScorer
+
+    if isinstance(base, LearnedScorer):
+        model = base.to_dict()
+        fingerprint = _fingerprint(model)
+        if fingerprint == _fingerprint(LearnedScorer.pretrained().to_dict()):
+            return {"pretrained": "learned", "sha256": fingerprint}
+        return {"embedded": model}
+    if type(base) is HeuristicScorer and repr(base) == "HeuristicScorer()":
+        return {"name": "heuristic"}
+    raise ConfigError(
+        f"cannot save a FeedbackScorer over {base!r}: only a LearnedScorer or the default HeuristicScorer base "
+        "can be saved; learn over one of them"
+    )
+
+
+def _base_from_reference(reference: Any, source: str) -> Scorer:
+    from langroute.scorers.heuristic import HeuristicScorer
+    from langroute.scorers.learned import LearnedScorer
+
+    if not isinstance(reference, Mapping):
+        raise InputError(f"{source}: base: expected an object, got {type(reference).__name__}")
+    if "embedded" in reference:
+        return LearnedScorer.from_dict(reference["embedded"], source=f"{source} (base)")
+    if reference.get("pretrained") == "learned":
+        pretrained = LearnedScorer.pretrained()
+        if reference.get("sha256") != _fingerprint(pretrained.to_dict()):
+            raise InputError(
+                f"{source}: adapted from another release's pretrained model (base.sha256 differs); retrain it "
+                "with 'langroute train --from-store URL --out FILE'"
+            )
+        return pretrained
+    if reference.get("name") == "heuristic":
+        return HeuristicScorer()
+    raise InputError(f"{source}: base: expected 'pretrained', 'embedded' or 'name', got {sorted(reference)}")
 
 
 class FeedbackLearner:
@@ -213,6 +458,10 @@ class FeedbackLearner:
     ) -> None:
         if not isinstance(base_scorer, Scorer):
             raise TypeError(f"base_scorer={base_scorer!r}: expected a langroute Scorer such as LearnedScorer()")
+        if isinstance(
+            base_scorer, FeedbackScorer
+        ):  # an adapted scorer (e.g. loaded from a file): learn anew over its base
+            base_scorer = base_scorer.base
         for name, value in (("prior_records", prior_records), ("neighbours", neighbours)):
             _check_positive(name, value)
         _check_positive("idf_power", idf_power)
@@ -338,9 +587,11 @@ class FeedbackLearner:
             self._docs *= decay
         grams = [p[4]["n"] for p in parsed]
         lengths = list(map(len, grams))
-        keys = list(itertools.chain.from_iterable(grams))  # ints, or strings after a JSON round trip
-        keys = np.array(keys).astype(np.int64) if keys and isinstance(keys[0], str) else np.array(keys, dtype=np.int64)
-        counts = np.fromiter(itertools.chain.from_iterable(g.values() for g in grams), dtype=float, count=len(keys))
+        total = sum(lengths)
+        chained = itertools.chain.from_iterable(grams)  # ints, or strings after a JSON round trip
+        strings = any(g and type(next(iter(g))) is not int for g in grams)
+        keys = np.fromiter(map(int, chained) if strings else chained, dtype=np.int64, count=total)
+        counts = np.fromiter(itertools.chain.from_iterable(g.values() for g in grams), dtype=float, count=total)
         which = np.repeat(np.arange(n), lengths)
         norms = np.sqrt(np.bincount(which, weights=counts * counts, minlength=n))
         norms[norms == 0] = 1.0
@@ -397,7 +648,11 @@ class FeedbackLearner:
         idf = np.log((self._docs + 1.0) / (self._df + 1.0)) ** self.idf_power
         mass = idf * self._sums[:, 1]
         residual = idf * (self._sums[:, 0] - coef[:, :1] * self._sums[:, 1] - coef[:, 1:] * self._sums[:, 2])
-        self_mass = np.mean([float(idf[k] @ (v * v)) for k, v, _, _ in self._recent]) if self._recent else 1.0
+        recent = len(self._recent)
+        rows = np.repeat(np.arange(recent), [len(r[0]) for r in self._recent])
+        keys = np.concatenate([r[0] for r in self._recent]) if recent else np.zeros(0, dtype=np.int64)
+        u = np.concatenate([r[1] for r in self._recent]) if recent else np.zeros(0)
+        self_mass = float(np.mean(np.bincount(rows, weights=idf[keys] * u * u, minlength=recent))) if recent else 1.0
         prior_mass = self.neighbours * self_mass
         linear = coef[_STRONG] - coef[_CHEAP]
         scorer = FeedbackScorer(
@@ -412,9 +667,15 @@ class FeedbackLearner:
             score_knots=[0.5],
             records=self.records,
         )
-        gains = [
-            scorer.gain(_expit(z), dict(zip(keys.tolist(), u.tolist(), strict=False))) for keys, u, z, _ in self._recent
-        ]
+        # FeedbackScorer.gain on the recent records, vectorised (their n-gram weights u are normalised already)
+        near0, near1, off0, off1 = (
+            np.bincount(rows, weights=u * table[keys], minlength=recent) for table in (*mass, *residual)
+        )
+        pooled = (off0 + off1) / (near0 + near1 + scorer.pooled_mass)
+        strong = (off1 + prior_mass * pooled) / (near1 + prior_mass)
+        cheap = (off0 + prior_mass * pooled) / (near0 + prior_mass)
+        z = np.array([r[2] for r in self._recent])
+        gains = linear[0] + linear[1] * z + strong - cheap
         q = np.linspace(0.0, 1.0, _KNOTS)
         scorer.gain_knots = np.quantile(gains, q).tolist()
         scorer.score_knots = np.quantile([r[3] for r in self._recent], q).tolist()
