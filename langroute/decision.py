@@ -140,10 +140,6 @@ class RoutingDecision(NamedTuple):
         """The decision with the call's cost filled in (after the answer)."""
         return self._replace(cost_usd=cost_usd, baseline_cost_usd=baseline_cost_usd, would_cost_usd=would_cost_usd)
 
-    def with_inner(self, inner: Mapping[str, Any]) -> RoutingDecision:
-        """The decision with the inner router's decision dict kept (the candidate was itself a router)."""
-        return self._replace(inner=inner)
-
 
 DECISION_FIELDS: Final = RoutingDecision._fields
 """The keys of `RoutingDecision.to_dict()`, in order."""

@@ -653,6 +653,7 @@ class FeedbackLearner:
         keys = np.concatenate([r[0] for r in self._recent]) if recent else np.zeros(0, dtype=np.int64)
         u = np.concatenate([r[1] for r in self._recent]) if recent else np.zeros(0)
         self_mass = float(np.mean(np.bincount(rows, weights=idf[keys] * u * u, minlength=recent))) if recent else 1.0
+        self_mass = max(self_mass, 1e-9)  # prompts without any n-gram (e.g. only punctuation): no topic term, no 0/0
         prior_mass = self.neighbours * self_mass
         linear = coef[_STRONG] - coef[_CHEAP]
         scorer = FeedbackScorer(

@@ -207,3 +207,18 @@ def test_bad_options_raise_config_errors_naming_the_option(base, option, value, 
 def test_base_must_be_a_scorer():
     with pytest.raises(TypeError, match="base_scorer="):
         FeedbackLearner(lambda text: 0.5)  # type: ignore[arg-type]
+
+
+def test_prompts_without_any_ngram_give_a_finite_scorer(base):
+    """Regression: when no recent prompt had an n-gram (punctuation only), the topic masses were 0 and 0/0 NaN."""
+    records = []
+    for i in range(40):
+        score = base.explain("?!")
+        model = MODELS[i % 2]
+        records.append({"id": str(i), "seq": i + 1, "model": model, "candidates": MODELS, "score": score.value,
+                        "propensity": 0.5, "features": score.features, "outcome": float(model == "large")})  # fmt: skip
+    learner = FeedbackLearner(base)
+    learner.update(records)
+    scorer = learner.scorer()
+    for text in ("?!", "Which planet has the most moons?"):
+        assert 0.0 <= scorer.score(text) <= 1.0
