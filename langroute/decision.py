@@ -48,6 +48,8 @@ class RoutingDecision(NamedTuple):
             candidates are priced; ``None`` before the call (in decision events) or when unknown.
         baseline_cost_usd: what the same tokens would have cost on the strongest candidate.
         would_cost_usd: in shadow mode, what the same tokens would have cost on `would_route`.
+        inner: when the candidate is itself a router (nested routers), the inner router's decision dict; the
+            call is counted once, at the outermost router, and this keeps what the inner router chose.
     """
 
     id: str
@@ -72,6 +74,7 @@ class RoutingDecision(NamedTuple):
     cost_usd: float | None = None
     baseline_cost_usd: float | None = None
     would_cost_usd: float | None = None
+    inner: Mapping[str, Any] | None = None
 
     @property
     def index(self) -> int:
@@ -103,6 +106,7 @@ class RoutingDecision(NamedTuple):
             "cost_usd": self.cost_usd,
             "baseline_cost_usd": self.baseline_cost_usd,
             "would_cost_usd": self.would_cost_usd,
+            "inner": dict(self.inner) if self.inner is not None else None,
         }
 
     def fallback(self, model: str, error: BaseException | None) -> RoutingDecision:
@@ -131,6 +135,10 @@ class RoutingDecision(NamedTuple):
     ) -> RoutingDecision:
         """The decision with the call's cost filled in (after the answer)."""
         return self._replace(cost_usd=cost_usd, baseline_cost_usd=baseline_cost_usd, would_cost_usd=would_cost_usd)
+
+    def with_inner(self, inner: Mapping[str, Any]) -> RoutingDecision:
+        """The decision with the inner router's decision dict kept (the candidate was itself a router)."""
+        return self._replace(inner=inner)
 
 
 DECISION_FIELDS: Final = RoutingDecision._fields

@@ -109,11 +109,22 @@ def test_decision_dict_has_the_contract_keys():
         "cost_usd": None,
         "baseline_cost_usd": None,
         "would_cost_usd": None,
+        "inner": None,
     }
     assert list(decision.to_dict()) == list(DECISION_FIELDS)
     fresh = RoutingPolicy(["small", "large"]).decide(Score(0.1), scorer="X")
     assert len(fresh.id) == 32
     assert fresh.id != RoutingPolicy(["a"]).decide(Score(0.1), scorer="X").id
+
+
+def test_nested_router_decision_keeps_the_inner_decision():
+    inner = RoutingPolicy(["mini", "pro"]).decide(Score(0.9), scorer="X", id="inner-1")
+    outer = RoutingPolicy(["pool", "large"], [0.4]).decide(Score(0.1), scorer="X", id="outer-1")
+    nested = outer.with_inner(inner.to_dict())
+    assert nested.to_dict()["inner"]["model"] == "pro"
+    assert nested.to_dict()["inner"]["id"] == "inner-1"
+    assert nested.model == "pool"
+    assert outer.to_dict()["inner"] is None
 
 
 def test_forced_route_and_unknown_route():

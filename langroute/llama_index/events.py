@@ -59,6 +59,9 @@ class RoutingDecisionEvent(BaseEvent):
     cost_usd: float | None = Field(default=None, description="The call's cost, once known (None in events).")
     baseline_cost_usd: float | None = Field(default=None, description="The same tokens on the strongest model.")
     would_cost_usd: float | None = Field(default=None, description="In shadow mode, the same tokens on would_route.")
+    inner: dict[str, Any] | None = Field(
+        default=None, description="The inner router's decision, when the candidate is itself a router."
+    )
 
     @classmethod
     def class_name(cls) -> str:

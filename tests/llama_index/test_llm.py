@@ -157,6 +157,7 @@ def test_routes_by_score(llm):
         "cost_usd": None,
         "baseline_cost_usd": None,
         "would_cost_usd": None,
+        "inner": None,
     }
     assert _decision(hard)["model"] == "large"
 
