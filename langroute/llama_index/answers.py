@@ -40,7 +40,7 @@ _NO_USAGE: Final = (None, None)
 
 def _get(source: Any, key: str) -> Any:
     """``source[key]`` for a mapping, else ``source.key``; ``None`` when absent."""
-    if isinstance(source, Mapping):
+    if type(source) is dict or isinstance(source, Mapping):
         return source.get(key)
     return getattr(source, key, None)
 

@@ -24,12 +24,13 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
 from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.event_handlers import NullEventHandler
 
 from langroute import timeouts
 from langroute.conversation import as_conversation
 from langroute.llama_index.answers import answer_of, tool_call_ids, tool_schemas, usage
 from langroute.llama_index.events import RoutingDecisionEvent, RoutingResultEvent
-from langroute.llama_index.sticky import pending_tool_call
+from langroute.llama_index.sticky import ToolCallMemory, pending_tool_call
 
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
@@ -38,10 +39,9 @@ if TYPE_CHECKING:
 
     from langroute.conversation import Conversation
     from langroute.decision import RoutingDecision
-    from langroute.llama_index.llm import RouterLLM
     from langroute.router import Attempts, Router
 
-__all__ = ["Call", "arun", "run"]
+__all__ = ["Call", "Routing", "arun", "run"]
 
 dispatcher = get_dispatcher("langroute.llama_index.llm")
 
@@ -116,72 +116,124 @@ class Call:
         self.target = target
 
 
-class _Run:
-    """What one call's attempts share: the router LLM, its `Attempts`, and the outer router's decision id."""
+class Routing:
+    """What `RouterLLM` routes with, held in one private attribute (one read per call: pydantic private attributes
+    are slow to read): the core `Router`, the candidates by name, which of them are routers themselves, the
+    tool-call memory, and whether any token usage is needed (prices, a feedback store)."""
 
-    __slots__ = ("attempts", "call", "llm", "outer", "router")
+    __slots__ = ("models", "nested", "priced", "router", "tool_calls")
 
-    def __init__(self, llm: RouterLLM, router: Router, call: Call, attempts: Attempts) -> None:
-        self.llm = llm
+    def __init__(self, router: Router, tool_calls: ToolCallMemory, router_class: type[Any]) -> None:
         self.router = router
+        self.models = {c.name: c.model for c in router.candidates}
+        self.nested = frozenset(name for name, model in self.models.items() if isinstance(model, router_class))
+        self.tool_calls = tool_calls
+        self.priced = router.feedback is not None or any(
+            c.input_cost is not None or c.output_cost is not None for c in router.candidates
+        )
+
+    def bound(self, name: str, method: str, target: Callable[[LLM], Any] | None) -> Any:
+        """Candidate `name`'s own `method` (on ``target(candidate)`` when given); `TypeError` if it has none."""
+        candidate = self.models[name]
+        if target is not None:
+            candidate = target(candidate)
+        bound = getattr(candidate, method, None)
+        if bound is None:
+            hint = ", so it cannot call tools" if "tool" in method else ""
+            raise TypeError(
+                f"candidate {name!r} ({type(candidate).__name__}) has no {method}(){hint}; give this call a "
+                "candidate that implements it (for tools: a FunctionCallingLLM, or any LLM with chat_with_tools and "
+                "friends)"
+            )
+        return bound
+
+
+def _listening() -> bool:
+    """Whether any event handler can see this module's events (LlamaIndex's default is only a no-op handler).
+
+    Events are built only for someone: with no handler anywhere up the dispatcher chain, building them would only
+    cost time on every call.
+    """
+    current: Any = dispatcher
+    while current is not None:
+        for handler in current.event_handlers:
+            if type(handler) is not NullEventHandler:
+                return True
+        current = current.parent if current.propagate else None
+    return False
+
+
+class _Run:
+    """What one call's attempts share: the routing state, the call, its `Attempts`, the outer router's decision id,
+    and whether anyone listens for events."""
+
+    __slots__ = ("attempts", "call", "listening", "outer", "router", "routing")
+
+    def __init__(self, routing: Routing, call: Call, attempts: Attempts) -> None:
+        self.routing = routing
+        self.router = routing.router
         self.call = call
         self.attempts = attempts
         self.outer = _OUTER.get()
+        self.listening = _listening()
 
     def report(self, decision: RoutingDecision) -> None:
-        dispatcher.event(RoutingDecisionEvent.from_decision(decision, self.outer))
+        if self.listening:
+            dispatcher.event(RoutingDecisionEvent.from_decision(decision, self.outer))
 
-    def bound(self, name: str) -> Any:
-        """Candidate `name`'s own method for this call (`TypeError` if it has none)."""
-        return self.llm._bound(name, self.call.method, self.call.target)
-
-    def accepted(self, name: str, payload: Any, last: Any) -> tuple[Any, tuple[int | None, int | None]] | None:
-        """The checks' view of `payload` and its usage, when answers are checked; ``None`` otherwise."""
+    def accepted(self, name: str, last: Any) -> tuple[Any, tuple[int | None, int | None]] | None:
+        """The checks' view of the answer (`last`: the response, or a stream's last chunk) and its usage, when
+        answers are checked; ``None`` otherwise."""
         if not self.attempts.checks:
             return None
         call = self.call
         tools = tool_schemas(call.tools) if call.tools is not None else None
         schema = call.output_cls.model_json_schema() if call.output_cls is not None else None
-        answer = answer_of(last, self.llm.models[name], tools=tools, schema=schema)
+        answer = answer_of(last, self.routing.models[name], tools=tools, schema=schema)
         return answer, self.usage(last)
 
-    def usage(self, payload: Any) -> tuple[int | None, int | None]:
-        return usage(payload) if self.call.tag else _NO_USAGE
+    def usage(self, last: Any) -> tuple[int | None, int | None]:
+        """The answer's token usage, when something needs it (prices, a feedback store, an event handler)."""
+        if self.call.tag and (self.routing.priced or self.listening):
+            return usage(last)
+        return _NO_USAGE
 
     def finish(self, last: Any, kept: bool = False) -> RoutingDecision:
         """The final decision of an answered call (cost, inner decision); remembers tool calls, reports the result."""
         attempts = self.attempts
         tokens = self.usage(last)
         final = attempts.finish_kept(*tokens) if kept else attempts.finish(*tokens)
-        llm = self.llm
-        if final.model in llm._nested:
+        routing = self.routing
+        if final.model in routing.nested:
             inner = (getattr(last, "additional_kwargs", None) or {}).get("langroute")
             if isinstance(inner, Mapping):
                 final = final.with_inner(dict(inner))
         if self.call.tools is not None and self.router.sticky is not None:
-            llm._tool_calls.remember(tool_call_ids(last), final.model)
-        dispatcher.event(
-            RoutingResultEvent(
-                id=final.id,
-                decision=final.to_dict(),
-                input_tokens=tokens[0],
-                output_tokens=tokens[1],
-                outer_id=self.outer,
+            routing.tool_calls.remember(tool_call_ids(last), final.model)
+        if self.listening:
+            dispatcher.event(
+                RoutingResultEvent(
+                    id=final.id,
+                    decision=final.to_dict(),
+                    input_tokens=tokens[0],
+                    output_tokens=tokens[1],
+                    outer_id=self.outer,
+                )
             )
-        )
         return final
 
     def failed(self, decision: RoutingDecision, error: BaseException) -> None:
         """Report a call that raised to its caller (a cancelled call is reported as not failed)."""
-        dispatcher.event(
-            RoutingResultEvent(
-                id=decision.id,
-                decision=decision.to_dict(),
-                failed=isinstance(error, Exception),
-                error=type(error).__name__,
-                outer_id=self.outer,
+        if self.listening:
+            dispatcher.event(
+                RoutingResultEvent(
+                    id=decision.id,
+                    decision=decision.to_dict(),
+                    failed=isinstance(error, Exception),
+                    error=type(error).__name__,
+                    outer_id=self.outer,
+                )
             )
-        )
 
     def broke(self, decision: RoutingDecision, error: BaseException) -> None:
         """A stream raised after its first chunk: no fallback (one answer per stream); the call failed."""
@@ -191,11 +243,11 @@ class _Run:
         self.failed(decision, error)
 
 
-def _conversation(llm: RouterLLM, call: Call) -> Conversation:
+def _conversation(routing: Routing, call: Call) -> Conversation:
     """The call's conversation; when it answers a tool call this router issued, with that candidate as the tool
     loop's (``sticky="tool_loop"``)."""
     conversation = call.conversation
-    memory = llm._tool_calls
+    memory = routing.tool_calls
     if call.messages is not None and len(memory):
         call_id = pending_tool_call(call.messages)
         model = memory.model_for(call_id) if call_id is not None else None
@@ -204,12 +256,12 @@ def _conversation(llm: RouterLLM, call: Call) -> Conversation:
     return conversation
 
 
-def run(llm: RouterLLM, call: Call) -> Any:
+def run(routing: Routing, call: Call) -> Any:
     """Route and run `call`; the response tagged with its decision (a stream of tagged chunks for streams)."""
-    router = llm._router
-    conversation = _conversation(llm, call)
+    router = routing.router
+    conversation = _conversation(routing, call)
     decision = router.decide(conversation, route=call.route, task=call.task, thread_id=call.thread_id)
-    state = _Run(llm, router, call, router.attempts(decision, conversation))
+    state = _Run(routing, call, router.attempts(decision, conversation))
     attempts = state.attempts
     try:
         for decision in attempts:
@@ -220,7 +272,7 @@ def run(llm: RouterLLM, call: Call) -> Any:
             except Exception as exc:  # noqa: BLE001 - the fallback boundary: the core picks the next candidate
                 attempts.failed(exc)
                 continue
-            checked = state.accepted(name, payload, last)
+            checked = state.accepted(name, last)
             if checked is not None and not attempts.accept(checked[0], (payload, last), checked[1]):
                 continue
             if call.stream and not attempts.checks:
@@ -233,12 +285,12 @@ def run(llm: RouterLLM, call: Call) -> Any:
         raise
 
 
-async def arun(llm: RouterLLM, call: Call) -> Any:
+async def arun(routing: Routing, call: Call) -> Any:
     """Async `run`: awaits the classifier, the scorer, the candidate and async answer checks."""
-    router = llm._router
-    conversation = _conversation(llm, call)
+    router = routing.router
+    conversation = _conversation(routing, call)
     decision = await router.adecide(conversation, route=call.route, task=call.task, thread_id=call.thread_id)
-    state = _Run(llm, router, call, router.attempts(decision, conversation))
+    state = _Run(routing, call, router.attempts(decision, conversation))
     attempts = state.attempts
     try:
         for decision in attempts:
@@ -249,7 +301,7 @@ async def arun(llm: RouterLLM, call: Call) -> Any:
             except Exception as exc:  # noqa: BLE001 - the fallback boundary: the core picks the next candidate
                 attempts.failed(exc)
                 continue
-            checked = state.accepted(name, payload, last)
+            checked = state.accepted(name, last)
             if checked is not None and not await attempts.aaccept(checked[0], (payload, last), checked[1]):
                 continue
             if call.stream and not attempts.checks:
@@ -269,8 +321,8 @@ def _invoke(state: _Run, name: str) -> tuple[Any, Any]:
     """Call candidate `name`: ``(payload, last)``; for a stream ``payload`` is ``(first, rest)`` or, when answers
     are checked, the list of all chunks; ``last`` is what the answer is read from (the last chunk)."""
     call = state.call
-    fn = state.bound(name)
-    nested = name in state.llm._nested
+    fn = state.routing.bound(name, call.method, call.target)
+    nested = name in state.routing.nested
     token = _OUTER.set(state.attempts.decision.id) if nested else None
     try:
         if not call.stream:
@@ -303,8 +355,8 @@ def _invoke(state: _Run, name: str) -> tuple[Any, Any]:
 async def _ainvoke(state: _Run, name: str) -> tuple[Any, Any]:
     """Async `_invoke`."""
     call = state.call
-    fn = state.bound(name)
-    nested = name in state.llm._nested
+    fn = state.routing.bound(name, call.method, call.target)
+    nested = name in state.routing.nested
     token = _OUTER.set(state.attempts.decision.id) if nested else None
     try:
         if not call.stream:

@@ -45,7 +45,7 @@ from llama_index.core.types import PydanticProgramMode
 from langroute.candidates import Candidate, as_candidates
 from langroute.checks import check_name
 from langroute.classifiers.base import Classifier
-from langroute.llama_index.calls import Call, arun, run
+from langroute.llama_index.calls import Call, Routing, arun, run
 from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
 from langroute.llama_index.sticky import ToolCallMemory
 from langroute.llama_index.structured import StructuredOutputMixin
@@ -242,8 +242,7 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
     )
     max_failures: int = Field(default=3, description="Consecutive failures that open a candidate's circuit breaker.")
 
-    _router: Router = PrivateAttr()
-    _nested: frozenset[str] = PrivateAttr(default=frozenset())
+    _routing: Routing = PrivateAttr()
     _tool_calls: ToolCallMemory = PrivateAttr(default_factory=ToolCallMemory)
     _thresholds_given: bool = PrivateAttr(default=False)
 
@@ -281,10 +280,12 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
             if name == "models" and not self._thresholds_given:
                 config["thresholds"] = None  # spaced evenly for the new candidates
             router = _build_router(config)
-            value = _field_values(config, router)[name]
+            values = _field_values(config, router)
+            value = values.pop(name)
         previous = self.__dict__.get("callback_manager")
         super().__setattr__(name, value)
         if router is not None:
+            self.__dict__.update(values)  # e.g. the thresholds in force for new models
             self._install(router)
             if name == "thresholds":
                 self._thresholds_given = config["thresholds"] is not None
@@ -294,8 +295,7 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
             self._share_program_mode()
 
     def _install(self, router: Router) -> None:
-        self._router = router
-        self._nested = frozenset(c.name for c in router.candidates if isinstance(c.model, RouterLLM))
+        self._routing = Routing(router, self._tool_calls, RouterLLM)
 
     @classmethod
     def class_name(cls) -> str:
@@ -327,7 +327,7 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
     @property
     def router(self) -> Router:
         """The framework-free `Router` this LLM holds (policy, scorer, fallback order)."""
-        return self._router
+        return self._routing.router
 
     @property
     def candidates(self) -> tuple[Candidate, ...]:
@@ -337,7 +337,7 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         LlamaIndex's default of 3900, which LLMs report when they do not know) and ``is_function_calling_model``
         (-> ``tools``).
         """
-        return self._router.candidates
+        return self._routing.router.candidates
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -370,7 +370,7 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
             ConfigError: the router has no ``feedback=`` store.
             ValueError: unknown `id`, `score` outside [0, 1] or NaN.
         """
-        self._router.record_feedback(id, score, comment)
+        self._routing.router.record_feedback(id, score, comment)
 
     def learn(self) -> dict[str, Any]:
         """Adapt the scorer from the feedback recorded since the last call; `scorer` becomes the adapted scorer.
@@ -378,47 +378,55 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         Returns:
             A summary: records used, the learner's state (see `langroute.feedback.learner`).
         """
-        summary = self._router.learn()
-        self.__dict__["scorer"] = self._router.scorer  # the field shows the scorer in use; no rebuild
+        summary = self._routing.router.learn()
+        self.__dict__["scorer"] = self._routing.router.scorer  # the field shows the scorer in use; no rebuild
         return summary
 
     # -- chat and completion ------------------------------------------------------------------------------------
 
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Route `messages`, then call the chosen candidate's `chat`. ``route="name"`` forces a candidate."""
-        return run(self, Call("chat", chat_conversation(messages), (messages,), kwargs, messages=messages))
+        return run(self._routing, Call("chat", chat_conversation(messages), (messages,), kwargs, messages=messages))
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async `chat`."""
-        return await arun(self, Call("achat", chat_conversation(messages), (messages,), kwargs, messages=messages))
+        return await arun(
+            self._routing, Call("achat", chat_conversation(messages), (messages,), kwargs, messages=messages)
+        )
 
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Route `prompt`, then call the chosen candidate's `complete`. ``route="name"`` forces a candidate."""
-        return run(self, Call("complete", prompt_conversation(prompt), (prompt, formatted), kwargs))
+        return run(self._routing, Call("complete", prompt_conversation(prompt), (prompt, formatted), kwargs))
 
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Async `complete`."""
-        return await arun(self, Call("acomplete", prompt_conversation(prompt), (prompt, formatted), kwargs))
+        return await arun(self._routing, Call("acomplete", prompt_conversation(prompt), (prompt, formatted), kwargs))
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Route `messages`, then stream the chosen candidate's own `stream_chat`."""
         conversation = chat_conversation(messages)
-        return run(self, Call("stream_chat", conversation, (messages,), kwargs, stream=True, messages=messages))
+        return run(
+            self._routing, Call("stream_chat", conversation, (messages,), kwargs, stream=True, messages=messages)
+        )
 
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         """Async `stream_chat`."""
         conversation = chat_conversation(messages)
-        return await arun(self, Call("astream_chat", conversation, (messages,), kwargs, stream=True, messages=messages))
+        return await arun(
+            self._routing, Call("astream_chat", conversation, (messages,), kwargs, stream=True, messages=messages)
+        )
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         """Route `prompt`, then stream the chosen candidate's own `stream_complete`."""
         conversation = prompt_conversation(prompt)
-        return run(self, Call("stream_complete", conversation, (prompt, formatted), kwargs, stream=True))
+        return run(self._routing, Call("stream_complete", conversation, (prompt, formatted), kwargs, stream=True))
 
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         """Async `stream_complete`."""
         conversation = prompt_conversation(prompt)
-        return await arun(self, Call("astream_complete", conversation, (prompt, formatted), kwargs, stream=True))
+        return await arun(
+            self._routing, Call("astream_complete", conversation, (prompt, formatted), kwargs, stream=True)
+        )
 
     # -- function calling ---------------------------------------------------------------------------------------
 
@@ -435,7 +443,7 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
     ) -> ChatResponse:
         """Route the conversation (tools known), then call the chosen candidate's own `chat_with_tools`."""
         options = (verbose, allow_parallel_tool_calls, tool_required)
-        return run(self, _tools_call("chat_with_tools", tools, user_msg, chat_history, options, kwargs))
+        return run(self._routing, _tools_call("chat_with_tools", tools, user_msg, chat_history, options, kwargs))
 
     @dispatcher.span
     async def achat_with_tools(
@@ -450,7 +458,9 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
     ) -> ChatResponse:
         """Async `chat_with_tools`."""
         options = (verbose, allow_parallel_tool_calls, tool_required)
-        return await arun(self, _tools_call("achat_with_tools", tools, user_msg, chat_history, options, kwargs))
+        return await arun(
+            self._routing, _tools_call("achat_with_tools", tools, user_msg, chat_history, options, kwargs)
+        )
 
     @dispatcher.span
     def stream_chat_with_tools(
@@ -466,7 +476,8 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         """Route the conversation (tools known), then stream the chosen candidate's own `stream_chat_with_tools`."""
         options = (verbose, allow_parallel_tool_calls, tool_required)
         return run(
-            self, _tools_call("stream_chat_with_tools", tools, user_msg, chat_history, options, kwargs, stream=True)
+            self._routing,
+            _tools_call("stream_chat_with_tools", tools, user_msg, chat_history, options, kwargs, stream=True),
         )
 
     @dispatcher.span
@@ -483,7 +494,7 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         """Async `stream_chat_with_tools`."""
         options = (verbose, allow_parallel_tool_calls, tool_required)
         call = _tools_call("astream_chat_with_tools", tools, user_msg, chat_history, options, kwargs, stream=True)
-        return await arun(self, call)
+        return await arun(self._routing, call)
 
     def get_tool_calls_from_response(
         self,
@@ -508,10 +519,11 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
                     f"produced by this RouterLLM, whose candidates are {list(self.models)}"
                 )
             name = next(iter(self.models))
-        read = _method(self.models[name], name, "get_tool_calls_from_response")
+        routing = self._routing
+        read = routing.bound(name, "get_tool_calls_from_response", None)
         selections = read(response, error_on_no_tool_call=error_on_no_tool_call, **kwargs)
-        if selections and self._router.sticky is not None:
-            self._tool_calls.remember([s.tool_id for s in selections if s.tool_id], name)
+        if selections and routing.router.sticky is not None:
+            routing.tool_calls.remember([s.tool_id for s in selections if s.tool_id], name)
         return selections
 
     def _prepare_chat_with_tools(
@@ -532,12 +544,12 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         """
         route, task, thread_id = kwargs.pop("route", None), kwargs.pop("task", None), kwargs.pop("thread_id", None)
         conversation = tools_conversation(user_msg, chat_history, has_tools=bool(tools))
-        decision = self._router.decide(conversation, route=route, task=task, thread_id=thread_id)
+        decision = self._routing.router.decide(conversation, route=route, task=task, thread_id=thread_id)
         candidate = self.models[decision.model]
         if isinstance(candidate, FunctionCallingLLM):  # copes with integrations that predate `tool_required`
             prepare = candidate._prepare_chat_with_tools_compat
         else:
-            prepare = _method(candidate, decision.model, "_prepare_chat_with_tools")
+            prepare = self._routing.bound(decision.model, "_prepare_chat_with_tools", None)
         prepared = prepare(
             tools,
             user_msg=user_msg,
@@ -550,11 +562,6 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         return {**prepared, "route": decision.model}
 
     # -- helpers for the call loop (langroute.llama_index.calls) -------------------------------------------------
-
-    def _bound(self, name: str, method: str, target: Callable[[LLM], Any] | None) -> Any:
-        """Candidate `name`'s own `method` (on ``target(candidate)`` when given); `TypeError` if it has none."""
-        candidate = self.models[name]
-        return _method(candidate if target is None else target(candidate), name, method)
 
     def _share_program_mode(self) -> None:
         """Set the router's ``pydantic_program_mode`` on every candidate (their structured output reads their own)."""
@@ -652,18 +659,6 @@ def _tools_call(
     )
     messages = chat_history if user_msg is None else None
     return Call(method, conversation, (tools,), kwargs, stream=stream, messages=messages, tools=tools)
-
-
-def _method(candidate: object, name: str, method: str) -> Any:
-    """``candidate.<method>``, by capability rather than class: any LLM that implements the method serves it."""
-    bound = getattr(candidate, method, None)
-    if bound is None:
-        hint = ", so it cannot call tools" if "tool" in method else ""
-        raise TypeError(
-            f"candidate {name!r} ({type(candidate).__name__}) has no {method}(){hint}; give this call a candidate "
-            f"that implements it (for tools: a FunctionCallingLLM, or any LLM with chat_with_tools and friends)"
-        )
-    return bound
 
 
 def _shared(values: Iterable[T]) -> T | None:

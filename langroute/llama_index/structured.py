@@ -75,7 +75,8 @@ class StructuredOutputMixin:
         a candidate and ``"task"`` / ``"thread_id"`` set the task and thread; none of them is forwarded.
         """
         return run(
-            self._router_llm(), self._structured_call("structured_predict", output_cls, prompt, llm_kwargs, prompt_args)
+            self._router_llm()._routing,
+            self._structured_call("structured_predict", output_cls, prompt, llm_kwargs, prompt_args),
         )
 
     @dispatcher.span
@@ -88,7 +89,7 @@ class StructuredOutputMixin:
     ) -> Model:
         """Async `structured_predict`."""
         call = self._structured_call("astructured_predict", output_cls, prompt, llm_kwargs, prompt_args)
-        return await arun(self._router_llm(), call)
+        return await arun(self._router_llm()._routing, call)
 
     @dispatcher.span
     def stream_structured_predict(
@@ -100,7 +101,7 @@ class StructuredOutputMixin:
     ) -> Generator[Any, None, None]:
         """Route, then stream the chosen candidate's own partial objects (fallback before the first one)."""
         call = self._structured_call("stream_structured_predict", output_cls, prompt, llm_kwargs, prompt_args, True)
-        return run(self._router_llm(), call)
+        return run(self._router_llm()._routing, call)
 
     @dispatcher.span
     async def astream_structured_predict(
@@ -112,7 +113,7 @@ class StructuredOutputMixin:
     ) -> AsyncGenerator[Any, None]:
         """Async `stream_structured_predict`."""
         call = self._structured_call("astream_structured_predict", output_cls, prompt, llm_kwargs, prompt_args, True)
-        return await arun(self._router_llm(), call)
+        return await arun(self._router_llm()._routing, call)
 
     def as_structured_llm(self, output_cls: type[BaseModel], **kwargs: Any) -> StructuredLLM:
         """An LLM answering `output_cls` JSON: each call routes, then runs the chosen candidate's ``as_structured_llm``.
@@ -183,44 +184,47 @@ class RoutedStructuredLLM(StructuredLLM):
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Route `messages`, then call the chosen candidate's structured LLM's `chat`."""
         conversation = chat_conversation(messages, structured_output=True)
-        return run(self._routed(), self._call("chat", conversation, (messages,), kwargs, messages=messages))
+        return run(self._routed()._routing, self._call("chat", conversation, (messages,), kwargs, messages=messages))
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async `chat`."""
         conversation = chat_conversation(messages, structured_output=True)
-        return await arun(self._routed(), self._call("achat", conversation, (messages,), kwargs, messages=messages))
+        return await arun(
+            self._routed()._routing, self._call("achat", conversation, (messages,), kwargs, messages=messages)
+        )
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Route `messages`, then stream the chosen candidate's partial objects as JSON."""
         conversation = chat_conversation(messages, structured_output=True)
         call = self._call("stream_chat", conversation, (messages,), kwargs, stream=True, messages=messages)
-        return run(self._routed(), call)
+        return run(self._routed()._routing, call)
 
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         """Async `stream_chat`."""
         conversation = chat_conversation(messages, structured_output=True)
         call = self._call("astream_chat", conversation, (messages,), kwargs, stream=True, messages=messages)
-        return await arun(self._routed(), call)
+        return await arun(self._routed()._routing, call)
 
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Route `prompt`, then call the chosen candidate's structured LLM's `complete`."""
         conversation = prompt_conversation(prompt, structured_output=True)
-        return run(self._routed(), self._call("complete", conversation, (prompt, formatted), kwargs))
+        return run(self._routed()._routing, self._call("complete", conversation, (prompt, formatted), kwargs))
 
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Async `complete`."""
         conversation = prompt_conversation(prompt, structured_output=True)
-        return await arun(self._routed(), self._call("acomplete", conversation, (prompt, formatted), kwargs))
+        return await arun(self._routed()._routing, self._call("acomplete", conversation, (prompt, formatted), kwargs))
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         """Route, then the candidate's structured `stream_complete` (LlamaIndex's own raises NotImplementedError)."""
         conversation = prompt_conversation(prompt, structured_output=True)
         return run(
-            self._routed(), self._call("stream_complete", conversation, (prompt, formatted), kwargs, stream=True)
+            self._routed()._routing,
+            self._call("stream_complete", conversation, (prompt, formatted), kwargs, stream=True),
         )
 
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         """Async `stream_complete`."""
         conversation = prompt_conversation(prompt, structured_output=True)
         call = self._call("astream_complete", conversation, (prompt, formatted), kwargs, stream=True)
-        return await arun(self._routed(), call)
+        return await arun(self._routed()._routing, call)
