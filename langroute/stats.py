@@ -92,9 +92,15 @@ class RoutingTally:
         input_tokens: int | None = None,
         output_tokens: int | None = None,
     ) -> None:
-        """`call` was answered; `decision` is the final decision dict (with ``cost_usd`` when known)."""
+        """`call` was answered; `decision` is the final decision dict (with ``cost_usd`` when known).
+
+        When the candidate being tried is not the one that answered, it failed: an escalation's candidates all
+        raised and the earlier (kept) answer is returned. Its error is counted.
+        """
         with self._lock:
-            self._current.pop(call, None)
+            current = self._current.pop(call, None)
+            if current is not None and current != decision["model"]:
+                self._row(current)["errors"] += 1
             row = self._row(decision["model"])
             row["calls"] += 1
             if decision.get("fallback_from"):

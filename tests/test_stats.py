@@ -27,6 +27,17 @@ def test_counts_calls_fallbacks_and_each_error_once():
     assert tally.failed_calls == 1
 
 
+def test_a_failed_escalation_counts_its_error_and_the_kept_answer():
+    tally = RoutingTally()
+    tally.decided(1, _decision("small"))
+    tally.decided(1, _decision("large", escalated_from="small"))
+    tally.answered(1, _decision("small"), input_tokens=3, output_tokens=2)  # large raised: small's answer kept
+    summary = tally.summary()
+    assert (summary["small"]["calls"], summary["small"]["escalations"]) == (1, 1)
+    assert (summary["large"]["calls"], summary["large"]["errors"]) == (0, 1)
+    assert tally.failed_calls == 0
+
+
 def test_escalations_and_savings_in_money():
     router = Router(
         [
