@@ -264,7 +264,7 @@ class Router:
             why = f"tool loop: {caller} issued the tool calls"
             held = self.policy.stick(caller, scorer=scorer, why=prefix + why, task=task, excluded=excluded, id=id)
             if held is not None:
-                return held
+                return self.policy.shadow(held, self.shadow_model) if self.mode == "shadow" else held
         return _Pending(task, prefix, excluded, thread_id if self.sticky == "thread" else None, id)
 
     def _scored(self, step: _Pending, score: Score) -> RoutingDecision:
