@@ -10,7 +10,7 @@ from langroute import FeedbackStore
 from langroute.llama_index import FeedbackHandler, RouterLLM, RoutingFeedbackEvent
 
 llm = RouterLLM(models=..., feedback=FeedbackStore("sqlite:///feedback.db"), explore=0.05)
-feedback = FeedbackHandler(llm=llm)
+feedback = FeedbackHandler(llm)
 get_dispatcher().add_event_handler(feedback)
 
 # in the UI's thumbs handler:
@@ -58,14 +58,27 @@ class RoutingFeedbackEvent(BaseEvent):
 
 
 class FeedbackHandler(BaseEventHandler):
-    """Record every `RoutingFeedbackEvent` with ``llm.record_feedback`` (durable when it returns).
+    """Record every `RoutingFeedbackEvent` with ``target.record_feedback`` (durable when it returns).
 
     Args:
-        llm: the `RouterLLM` whose decisions the feedback is about (its ``feedback=`` store records it).
+        target: what records the outcome: a `RouterLLM` or the core `Router` (anything with
+            ``record_feedback(id, score, comment)``), whose ``feedback=`` store keeps it.
+
+    Raises:
+        TypeError: `target` has no ``record_feedback``.
     """
 
-    llm: SerializeAsAny[Any] = Field(exclude=True, description="The RouterLLM whose feedback store records it.")
+    target: SerializeAsAny[Any] = Field(exclude=True, description="The RouterLLM (or Router) that records feedback.")
     _rejected: deque[tuple[str, str]] = PrivateAttr(default_factory=lambda: deque(maxlen=_MAX_REJECTED))
+
+    def __init__(self, target: Any = None, **data: Any) -> None:
+        target = data.pop("target", target)
+        if not callable(getattr(target, "record_feedback", None)):
+            raise TypeError(
+                f"target={type(target).__name__}: expected a RouterLLM or Router (anything with "
+                "record_feedback(id, score, comment))"
+            )
+        super().__init__(target=target, **data)
 
     @classmethod
     def class_name(cls) -> str:
@@ -76,9 +89,9 @@ class FeedbackHandler(BaseEventHandler):
         """Record a `RoutingFeedbackEvent`; other events are ignored."""
         if not isinstance(event, RoutingFeedbackEvent):
             return
-        router_llm: RouterLLM = self.llm
+        target: RouterLLM = self.target
         try:
-            router_llm.record_feedback(event.decision_id, event.score, event.comment)
+            target.record_feedback(event.decision_id, event.score, event.comment)
         except ValueError as exc:  # unknown id, or no feedback store: the dispatcher would swallow it silently
             logger.warning("feedback for decision %s not recorded: %s", event.decision_id, type(exc).__name__)
             self._rejected.append((event.decision_id, str(exc)))
