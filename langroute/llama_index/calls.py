@@ -198,15 +198,19 @@ class _Run:
             return usage(last)
         return _NO_USAGE
 
-    def finish(self, last: Any, kept: bool = False) -> RoutingDecision:
-        """The final decision of an answered call (cost, inner decision); remembers tool calls, reports the result."""
+    def finish(self, last: Any, kept: bool = False, inner: Mapping[str, Any] | None = None) -> RoutingDecision:
+        """The final decision of an answered call (cost, inner decision); remembers tool calls, reports the result.
+
+        `inner` is the decision of a candidate that is itself a router, when the caller already read it (a stream
+        whose chunks it tagged); otherwise it is read from `last`, the candidate's untagged answer.
+        """
         attempts = self.attempts
         tokens = self.usage(last)
         final = attempts.finish_kept(*tokens) if kept else attempts.finish(*tokens)
         routing = self.routing
         if final.model in routing.nested:
-            inner = (getattr(last, "additional_kwargs", None) or {}).get("langroute")
-            if isinstance(inner, Mapping):
+            inner = inner if inner is not None else _inner(last)
+            if inner is not None:
                 final = final.with_inner(dict(inner))
         if self.call.tools is not None and self.router.sticky is not None:
             routing.tool_calls.remember(tool_call_ids(last), final.model)
@@ -241,6 +245,12 @@ class _Run:
             self.attempts.failed(error)
             self.router._failed_all(decision)
         self.failed(decision, error)
+
+
+def _inner(answer: Any) -> Mapping[str, Any] | None:
+    """The decision an inner router put on its answer (before this router tags it), if any."""
+    inner = (getattr(answer, "additional_kwargs", None) or {}).get("langroute")
+    return inner if isinstance(inner, Mapping) else None
 
 
 def _conversation(routing: Routing, call: Call) -> Conversation:
@@ -407,9 +417,9 @@ async def _areplay(chunks: list[Any]) -> AsyncIterator[Any]:
         yield chunk
 
 
-def _ended(state: _Run, last: Any, shared: dict[str, Any] | None) -> None:
+def _ended(state: _Run, last: Any, shared: dict[str, Any] | None, inner: Mapping[str, Any] | None) -> None:
     """A stream without checks ended (exhausted, or closed early by its consumer): the call was answered."""
-    final = state.finish(last)
+    final = state.finish(last, inner=inner)
     if shared is not None:
         shared.update(final.to_dict())  # every chunk shares this dict: the last one now carries the cost
 
@@ -421,6 +431,7 @@ def _stream(state: _Run, decision: RoutingDecision, opened: tuple[Any, Iterator[
     """
     first, rest = opened
     shared = decision.to_dict() if state.call.tag else None
+    inner = _inner(first) if decision.model in state.routing.nested else None  # read before tagging
     timeout = state.attempts.stream_timeout
     pool = state.router.pool if timeout is not None else None
     last = None
@@ -432,12 +443,12 @@ def _stream(state: _Run, decision: RoutingDecision, opened: tuple[Any, Iterator[
                 last = chunk
                 yield _tag(chunk, decision, shared) if shared is not None else chunk
     except GeneratorExit:
-        _ended(state, last, shared)
+        _ended(state, last, shared, inner)
         raise
     except BaseException as exc:
         state.broke(decision, exc)
         raise
-    _ended(state, last, shared)
+    _ended(state, last, shared, inner)
 
 
 async def _astream(
@@ -446,6 +457,7 @@ async def _astream(
     """Async `_stream`."""
     first, rest = opened
     shared = decision.to_dict() if state.call.tag else None
+    inner = _inner(first) if decision.model in state.routing.nested else None  # read before tagging
     timeout = state.attempts.stream_timeout
     last = None
     try:
@@ -456,9 +468,9 @@ async def _astream(
                 last = chunk
                 yield _tag(chunk, decision, shared) if shared is not None else chunk
     except GeneratorExit:
-        _ended(state, last, shared)
+        _ended(state, last, shared, inner)
         raise
     except BaseException as exc:
         state.broke(decision, exc)
         raise
-    _ended(state, last, shared)
+    _ended(state, last, shared, inner)

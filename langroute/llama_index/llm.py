@@ -277,6 +277,8 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         router = None
         if name in _ROUTING_FIELDS:
             config = {field: getattr(self, field) for field in _ROUTING_FIELDS} | {name: value}
+            if name != "models":
+                config["models"] = list(self._routing.router.candidates)  # keep their prices and capabilities
             if name == "models" and not self._thresholds_given:
                 config["thresholds"] = None  # spaced evenly for the new candidates
             router = _build_router(config)
