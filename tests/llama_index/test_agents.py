@@ -229,3 +229,16 @@ def test_shadow_mode_never_falls_back_to_another_model():
         "large",
         True,
     )
+
+
+async def test_an_agent_workflow_keeps_its_tool_loop_on_one_model(events):
+    from llama_index.core.agent.workflow import AgentWorkflow
+
+    llm = RouterLLM(
+        models={"small": scripted("small"), "large": scripted("large")},
+        scorer=RuleScorer([(r"(?i)\bweather\b", 0.9)], default=0.1),  # the question is hard, the tool result not
+    )
+    workflow = AgentWorkflow(agents=[FunctionAgent(name="weather", tools=[WEATHER], llm=llm)])
+    result = await workflow.run(user_msg="weather in Paris?")
+    assert str(result) == "large: hard to say in Paris"
+    assert [(d.model, d.sticky) for d in events.decisions()] == [("large", False), ("large", True)]
