@@ -288,7 +288,7 @@ def run(routing: Routing, call: Call) -> Any:
             if call.stream and not attempts.checks:
                 return _stream(state, decision, payload)
             return _answer(state, payload, last, kept=False)
-        (decision, (payload, last)) = attempts.kept  # type: ignore[misc]  # an escalation failed: the kept answer
+        _, (payload, last) = attempts.kept  # type: ignore[misc]  # an escalation failed: the kept answer
         return _answer(state, payload, last, kept=True)
     except BaseException as exc:
         state.failed(attempts.decision, exc)
@@ -316,9 +316,9 @@ async def arun(routing: Routing, call: Call) -> Any:
                 continue
             if call.stream and not attempts.checks:
                 return _astream(state, decision, payload)
-            return _answer(state, payload, last, kept=False)
-        (decision, (payload, last)) = attempts.kept  # type: ignore[misc]
-        return _answer(state, payload, last, kept=True)
+            return _answer(state, payload, last, kept=False, aio=True)
+        _, (payload, last) = attempts.kept  # type: ignore[misc]
+        return _answer(state, payload, last, kept=True, aio=True)
     except BaseException as exc:
         state.failed(attempts.decision, exc)
         raise
@@ -343,17 +343,14 @@ def _invoke(state: _Run, name: str) -> tuple[Any, Any]:
                 payload = timeouts.call(lambda: fn(*call.args, **call.kwargs), timeout, name, state.router.pool)
             return payload, payload
         timeout = state.attempts.stream_timeout
-        pool = state.router.pool if timeout is not None else None
-        if timeout is None:
-            chunks = iter(fn(*call.args, **call.kwargs))
-        else:
-            chunks = iter(timeouts.call(lambda: fn(*call.args, **call.kwargs), timeout, name, pool))  # type: ignore[arg-type]
-        first = timeouts.next_chunk(chunks, timeout, name, pool)  # type: ignore[arg-type]
+        pool = state.router.pool
+        chunks = iter(timeouts.call(lambda: fn(*call.args, **call.kwargs), timeout, name, pool))
+        first = timeouts.next_chunk(chunks, timeout, name, pool)
         if not state.attempts.checks:
             return (first, chunks), first
         buffered = [] if first is timeouts.END else [first]
         while first is not timeouts.END:
-            first = timeouts.next_chunk(chunks, timeout, name, pool)  # type: ignore[arg-type]
+            first = timeouts.next_chunk(chunks, timeout, name, pool)
             if first is not timeouts.END:
                 buffered.append(first)
         return buffered, buffered[-1] if buffered else None
@@ -400,8 +397,9 @@ def _tag(response: Any, final: RoutingDecision, shared: dict[str, Any] | None = 
     return response
 
 
-def _answer(state: _Run, payload: Any, last: Any, *, kept: bool) -> Any:
-    """Finish an answered call; a buffered stream is replayed, each chunk tagged with the final decision."""
+def _answer(state: _Run, payload: Any, last: Any, *, kept: bool, aio: bool = False) -> Any:
+    """Finish an answered call; a buffered stream is replayed (as an async generator for `aio` calls), each chunk
+    tagged with the final decision."""
     final = state.finish(last, kept)
     call = state.call
     if not call.stream:
@@ -409,7 +407,7 @@ def _answer(state: _Run, payload: Any, last: Any, *, kept: bool) -> Any:
     if call.tag:
         shared = final.to_dict()
         payload = [_tag(chunk, final, shared) for chunk in payload]
-    return _areplay(payload) if call.method.startswith("a") else (chunk for chunk in payload)
+    return _areplay(payload) if aio else (chunk for chunk in payload)
 
 
 async def _areplay(chunks: list[Any]) -> AsyncIterator[Any]:
@@ -433,13 +431,13 @@ def _stream(state: _Run, decision: RoutingDecision, opened: tuple[Any, Iterator[
     shared = decision.to_dict() if state.call.tag else None
     inner = _inner(first) if decision.model in state.routing.nested else None  # read before tagging
     timeout = state.attempts.stream_timeout
-    pool = state.router.pool if timeout is not None else None
+    pool = state.router.pool
     last = None
     try:
         if first is not timeouts.END:
             last = first
             yield _tag(first, decision, shared) if shared is not None else first
-            while (chunk := timeouts.next_chunk(rest, timeout, decision.model, pool)) is not timeouts.END:  # type: ignore[arg-type]
+            while (chunk := timeouts.next_chunk(rest, timeout, decision.model, pool)) is not timeouts.END:
                 last = chunk
                 yield _tag(chunk, decision, shared) if shared is not None else chunk
     except GeneratorExit:

@@ -3,20 +3,21 @@
 How a call flows (sync and async alike), and where each step lives:
 
 1. the public method turns its input into a core `Conversation` (`langroute.llama_index.messages`: messages,
-   a prompt, a ``*_with_tools`` call's history, a structured-output prompt template). The structured-output
-   methods (``structured_predict``..., ``as_structured_llm``) live in `langroute.llama_index.structured`;
-2. `RouterLLM._delegate` (`_adelegate`) asks the core `Router` for a `RoutingDecision` (a forced one for
-   ``route=...``), dispatches a `RoutingDecisionEvent` inside the router's span, then calls the chosen candidate's
-   *own* method of the same name (``chat``, ``stream_complete``, ``achat_with_tools``, ``structured_predict``...),
-   looked up by name, so any LLM that has the method can serve it (capability, not class). The candidate's
-   decorators fire the usual LlamaIndex events (``LLMChatStartEvent``...) and the legacy ``callback_manager`` LLM
-   start/end, nested in the router's span. The router fires none of those itself, so old handlers see each call once;
-3. if the candidate raises before producing output (for a stream: before its first chunk), `_delegate` reports the
-   failure to the core's `Attempts`, which picks the next candidate (or raises: the candidate's own error when only
-   one was tried, else an `AllCandidatesFailedError` that is also the failures' common class);
-4. the public method puts the decision dict in ``response.additional_kwargs["langroute"]`` (on every streamed
-   chunk; `langroute.llama_index.responses`); structured outputs (pydantic objects) carry no decision: read it
-   from the `RoutingDecisionEvent`.
+   a prompt, a ``*_with_tools`` call's history, a structured-output prompt template) and a `Call`
+   (`langroute.llama_index.calls`), which takes the per-call options ``route=``, ``task=`` and ``thread_id=`` out
+   of the arguments. The structured-output methods live in `langroute.llama_index.structured`;
+2. `calls.run` (`arun`) marks a tool result that answers a tool call this router issued (`sticky`), asks the core
+   `Router` for a `RoutingDecision` (task, ladder, capability exclusions, sticky, score, exploration, shadow), and
+   runs the core's `Attempts`: each attempt is a `RoutingDecisionEvent` inside the router's span, then the chosen
+   candidate's *own* method of the same name (``chat``, ``stream_complete``, ``achat_with_tools``,
+   ``structured_predict``...) is called with the router's timeouts, so any LLM that has the method can serve it
+   (capability, not class). The candidate's decorators fire the usual LlamaIndex events (``LLMChatStartEvent``...)
+   and the legacy ``callback_manager`` LLM start/end; the router fires none of those itself;
+3. an error or timeout before any output falls back (for a stream: before its first chunk); with ``escalate=`` the
+   answer (`langroute.llama_index.answers`) is checked and a failed check escalates (streams are buffered);
+4. the final decision (with ``cost_usd`` when prices and usage are known, and ``inner`` when the candidate is itself
+   a router) goes in ``response.additional_kwargs["langroute"]`` (every streamed chunk shares it) and in one
+   `RoutingResultEvent`. Structured outputs (pydantic objects) carry no decision: read it from the events.
 """
 
 from __future__ import annotations
