@@ -46,6 +46,7 @@ from llama_index.core.types import PydanticProgramMode
 from langroute.candidates import Candidate, as_candidates
 from langroute.checks import check_name
 from langroute.classifiers.base import Classifier
+from langroute.llama_index.answers import tool_call_ids
 from langroute.llama_index.calls import Call, Routing, arun, run
 from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
 from langroute.llama_index.sticky import ToolCallMemory
@@ -516,6 +517,8 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         """
         name = (response.additional_kwargs.get("langroute") or {}).get("model")
         if name not in self.models:
+            if not error_on_no_tool_call and not response.message.blocks and not tool_call_ids(response):
+                return []  # e.g. the empty response an agent starts from when a stream produced nothing
             if len(self.models) != 1:
                 raise ValueError(
                     f"response.additional_kwargs['langroute'] names no candidate (got {name!r}); pass a response "

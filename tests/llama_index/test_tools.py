@@ -346,3 +346,8 @@ def test_a_candidate_that_cannot_call_tools_is_named_in_the_error():
     foreign = ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content="hi"))
     with pytest.raises(TypeError, match="has no get_tool_calls_from_response"):
         llm.get_tool_calls_from_response(foreign)
+
+
+def test_an_empty_untagged_response_has_no_tool_calls(pair):
+    llm, _, _ = pair
+    assert llm.get_tool_calls_from_response(ChatResponse(message=ChatMessage()), error_on_no_tool_call=False) == []
