@@ -1,7 +1,8 @@
 """A LlamaIndex `FunctionAgent` on a `RouterLLM`: easy turns go to the small model, hard ones to the large one.
 
-Shows: `RouterLLM` as the agent's LLM (tool calls work through whichever candidate is chosen, streaming on), and
-every routing decision seen by an instrumentation handler on the root dispatcher.
+Shows: `RouterLLM` as the agent's LLM (tool calls work through whichever candidate is chosen, streaming on; the
+turn that answers the tool results stays on the model that called the tools), and every routing decision seen by an
+instrumentation handler on the root dispatcher.
 
 Run:
     python examples/llama_index_agent.py
@@ -38,8 +39,8 @@ class PrintDecisions(BaseEventHandler):
 
     def handle(self, event: Any, **kwargs: Any) -> None:
         if isinstance(event, RoutingDecisionEvent):
-            score = "forced" if event.score is None else f"score={event.score:.2f}"
-            print(f"  [langroute] -> {event.model} ({score}; {event.reason})")
+            how = "sticky" if event.sticky else "forced" if event.score is None else f"score={event.score:.2f}"
+            print(f"  [langroute] -> {event.model} ({how}; {event.reason})")
 
 
 def get_weather(city: str = "Paris") -> str:

@@ -274,7 +274,7 @@ class Router:
             why = f"tool loop: {caller} issued the tool calls"
             held = self.policy.stick(caller, scorer=scorer, why=prefix + why, task=task, excluded=excluded, id=id)
             if held is not None:
-                return held
+                return self.policy.shadow(held, self.shadow_model) if self.mode == "shadow" else held
         return _Pending(task, prefix, excluded, thread_id if self.sticky == "thread" else None, id)
 
     def _scored(self, step: _Pending, score: Score) -> RoutingDecision:
@@ -596,6 +596,12 @@ class Attempts:
         """Record that the current decision's candidate raised `error` (a timeout counts too)."""
         self._errors[self._current.model] = error
         self._router.breakers.failure(self._current.model)
+
+    def broke(self, error: BaseException) -> None:
+        """Record that the current candidate's stream raised `error` after its first chunk: the call fails (a stream
+        cannot switch answers), the breaker counts it, and the feedback store and telemetry record a failed call."""
+        self.failed(error)
+        self._router._failed_all(self._current, error)
 
     def accept(self, answer: Any, payload: Any = None, usage: tuple[int | None, int | None] = (None, None)) -> bool:
         """Run the answer checks on `answer` (a `langroute.checks.Answer`); ``False`` asks for an escalation.

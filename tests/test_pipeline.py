@@ -379,3 +379,17 @@ def test_the_loop_learns_a_topic_the_cheap_model_fails_from_bandit_feedback():
         assert before["astronomy"] > before["cooking"]
         assert after["cooking"] > after["astronomy"]
         assert router.learn()["records"] == 0  # incremental: nothing new since the last call
+
+
+def test_a_stream_broken_after_its_first_chunk_is_a_failed_call():
+    from langroute import FeedbackStore
+
+    with FeedbackStore() as store:
+        router = Router(THREE, scorer=fixed(0.0), feedback=store, cooldown=60, max_failures=1)
+        attempts = router.attempts(router.decide("x"))
+        decision = next(attempts)
+        attempts.broke(ConnectionError("cut mid-stream"))
+        store.flush()
+        (result,) = store.results()
+        assert (result["id"], result["failed"]) == (decision.id, True)
+        assert "small" in router.decide("x").excluded  # the breaker counted it

@@ -215,7 +215,7 @@ def stream(
                 if chunk is not timeouts.END:
                     tally.add(chunk)
         except Exception as exc:
-            attempts.failed(exc)  # counted against the candidate; after the first chunk the stream cannot fall back
+            attempts.broke(exc)  # counted against the candidate; after the first chunk the stream cannot fall back
             raise
         finally:
             _close(chunks)
@@ -263,7 +263,7 @@ async def astream(
                 if chunk is not timeouts.END:
                     tally.add(chunk)
         except Exception as exc:
-            attempts.failed(exc)  # counted against the candidate; after the first chunk the stream cannot fall back
+            attempts.broke(exc)  # counted against the candidate; after the first chunk the stream cannot fall back
             raise
         finally:
             await _aclose(chunks)

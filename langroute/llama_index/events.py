@@ -1,6 +1,7 @@
-"""`RoutingDecisionEvent`: a routing decision as a LlamaIndex instrumentation event.
+"""Routing as LlamaIndex instrumentation events: `RoutingDecisionEvent` and `RoutingResultEvent`.
 
-Attach a handler to the root dispatcher to see every decision:
+Attach a handler to the root dispatcher to see every decision (`langroute.llama_index.RoutingStats` is such a
+handler):
 
 ```python
 from llama_index.core.instrumentation import get_dispatcher
@@ -25,14 +26,15 @@ from llama_index.core.instrumentation.events import BaseEvent
 
 from langroute.decision import DECISION_FIELDS, RoutingDecision
 
-__all__ = ["RoutingDecisionEvent"]
+__all__ = ["RoutingDecisionEvent", "RoutingResultEvent"]
 
 
 class RoutingDecisionEvent(BaseEvent):
-    """A `RouterLLM` chose a candidate; dispatched before the call is delegated, and again on each fallback.
+    """A `RouterLLM` chose a candidate; dispatched before each attempt: the first choice, each fallback, each
+    escalation.
 
     The fields are those of `RoutingDecision.to_dict()` (its ``id`` is ``decision_id`` here, since LlamaIndex
-    events have their own ``id_``); `decision_dict()` gives that dict back.
+    events have their own ``id_``), plus ``outer_id``; `decision_dict()` gives the decision dict back.
     """
 
     decision_id: str = Field(alias="id", description="Unique id of the decision; feedback refers to it.")
@@ -62,6 +64,11 @@ class RoutingDecisionEvent(BaseEvent):
     inner: dict[str, Any] | None = Field(
         default=None, description="The inner router's decision, when the candidate is itself a router."
     )
+    outer_id: str | None = Field(
+        default=None,
+        description="When this router is a candidate of another router: the outer decision's id (stats count the "
+        "call once, at the outer router). Not part of the decision dict.",
+    )
 
     @classmethod
     def class_name(cls) -> str:
@@ -69,10 +76,35 @@ class RoutingDecisionEvent(BaseEvent):
         return "RoutingDecisionEvent"
 
     @classmethod
-    def from_decision(cls, decision: RoutingDecision) -> RoutingDecisionEvent:
+    def from_decision(cls, decision: RoutingDecision, outer_id: str | None = None) -> RoutingDecisionEvent:
         """Build the event for `decision` (in the active span)."""
-        return cls(**decision.to_dict())
+        return cls(**decision.to_dict(), outer_id=outer_id)
 
     def decision_dict(self) -> dict[str, Any]:
         """The decision as `RoutingDecision.to_dict()` gives it (no event bookkeeping fields)."""
         return {name: getattr(self, "decision_id" if name == "id" else name) for name in DECISION_FIELDS}
+
+
+class RoutingResultEvent(BaseEvent):
+    """A `RouterLLM` call ended: answered (the final decision, with its cost and token usage) or failed.
+
+    Dispatched once per call, after the answer (for a stream: when it ends, or raises after its first chunk).
+    ``decision`` is the final decision dict, the one in ``response.additional_kwargs["langroute"]``; for a failed
+    call, the last decision tried. ``error`` is the exception's class name only (never its message, which may
+    quote the prompt).
+    """
+
+    decision_id: str = Field(alias="id", description="Id of the call's decision (shared by its attempts).")
+    decision: dict[str, Any] = Field(description="The final decision dict (the last one tried when it failed).")
+    input_tokens: int | None = Field(default=None, description="The answer's input tokens, when reported.")
+    output_tokens: int | None = Field(default=None, description="The answer's output tokens, when reported.")
+    failed: bool = Field(default=False, description="Whether the call raised to the caller.")
+    error: str | None = Field(default=None, description="Class name of the error that ended a failed call.")
+    outer_id: str | None = Field(
+        default=None, description="When this router is a candidate of another router: the outer decision's id."
+    )
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Name used in serialised events."""
+        return "RoutingResultEvent"

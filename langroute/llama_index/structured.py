@@ -24,7 +24,7 @@ own structured output (a native JSON mode, its own tool choice) serves it, as it
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from llama_index.core.base.llms.types import (
@@ -43,12 +43,10 @@ from llama_index.core.llms.structured_llm import StructuredLLM
 from llama_index.core.prompts import BasePromptTemplate
 from llama_index.core.types import Model
 
-from langroute.conversation import Conversation
+from langroute.llama_index.calls import Call, arun, run
 from langroute.llama_index.messages import chat_conversation, prompt_conversation, template_conversation
-from langroute.llama_index.responses import aresumed, atagged_stream, resumed, tagged, tagged_stream
 
 if TYPE_CHECKING:
-    from langroute.decision import RoutingDecision
     from langroute.llama_index.llm import RouterLLM
 
 __all__ = ["RoutedStructuredLLM", "StructuredOutputMixin"]
@@ -62,10 +60,6 @@ class StructuredOutputMixin:
     Listed before `FunctionCallingLLM` among `RouterLLM`'s bases, so these replace `LLM`'s generic programs.
     """
 
-    if TYPE_CHECKING:  # provided by RouterLLM
-        _delegate: Callable[..., tuple[RoutingDecision, Any]]
-        _adelegate: Callable[..., Awaitable[tuple[RoutingDecision, Any]]]
-
     @dispatcher.span
     def structured_predict(
         self,
@@ -78,11 +72,12 @@ class StructuredOutputMixin:
 
         The candidate builds its own program (function calling, a native JSON mode, its own
         ``pydantic_program_mode``, which the router's, when set, overrides). ``llm_kwargs={"route": "name"}`` forces
-        a candidate; ``route`` is not forwarded.
+        a candidate and ``"task"`` / ``"thread_id"`` set the task and thread; none of them is forwarded.
         """
-        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
-        _, output = self._delegate("structured_predict", conversation, route, (output_cls, prompt), kwargs)
-        return output
+        return run(
+            self._router_llm()._routing,
+            self._structured_call("structured_predict", output_cls, prompt, llm_kwargs, prompt_args),
+        )
 
     @dispatcher.span
     async def astructured_predict(
@@ -93,9 +88,8 @@ class StructuredOutputMixin:
         **prompt_args: Any,
     ) -> Model:
         """Async `structured_predict`."""
-        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
-        _, output = await self._adelegate("astructured_predict", conversation, route, (output_cls, prompt), kwargs)
-        return output
+        call = self._structured_call("astructured_predict", output_cls, prompt, llm_kwargs, prompt_args)
+        return await arun(self._router_llm()._routing, call)
 
     @dispatcher.span
     def stream_structured_predict(
@@ -106,9 +100,8 @@ class StructuredOutputMixin:
         **prompt_args: Any,
     ) -> Generator[Any, None, None]:
         """Route, then stream the chosen candidate's own partial objects (fallback before the first one)."""
-        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
-        _, opened = self._delegate("stream_structured_predict", conversation, route, (output_cls, prompt), kwargs, True)
-        return resumed(opened)
+        call = self._structured_call("stream_structured_predict", output_cls, prompt, llm_kwargs, prompt_args, True)
+        return run(self._router_llm()._routing, call)
 
     @dispatcher.span
     async def astream_structured_predict(
@@ -119,10 +112,8 @@ class StructuredOutputMixin:
         **prompt_args: Any,
     ) -> AsyncGenerator[Any, None]:
         """Async `stream_structured_predict`."""
-        conversation, route, kwargs = self._structured_request(prompt, llm_kwargs, prompt_args)
-        args = (output_cls, prompt)
-        _, opened = await self._adelegate("astream_structured_predict", conversation, route, args, kwargs, True)
-        return aresumed(opened)
+        call = self._structured_call("astream_structured_predict", output_cls, prompt, llm_kwargs, prompt_args, True)
+        return await arun(self._router_llm()._routing, call)
 
     def as_structured_llm(self, output_cls: type[BaseModel], **kwargs: Any) -> StructuredLLM:
         """An LLM answering `output_cls` JSON: each call routes, then runs the chosen candidate's ``as_structured_llm``.
@@ -132,16 +123,33 @@ class StructuredOutputMixin:
         """
         return RoutedStructuredLLM(llm=self, output_cls=output_cls, options=kwargs)
 
-    def _structured_request(
-        self, prompt: BasePromptTemplate, llm_kwargs: dict[str, Any] | None, prompt_args: dict[str, Any]
-    ) -> tuple[Conversation, str | None, dict[str, Any]]:
-        """``(conversation, route, kwargs)`` for a ``*structured_predict`` call; `route` comes out of `llm_kwargs`."""
-        route = None
-        if llm_kwargs is not None:
-            llm_kwargs = dict(llm_kwargs)  # programs pop keys from it; the caller's dict stays as it was
-            route = llm_kwargs.pop("route", None)
+    def _router_llm(self) -> RouterLLM:
+        return cast("RouterLLM", self)
+
+    def _structured_call(
+        self,
+        method: str,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None,
+        prompt_args: dict[str, Any],
+        stream: bool = False,
+    ) -> Call:
+        """The `Call` of a ``*structured_predict`` method; ``route`` / ``task`` / ``thread_id`` come out of
+        `llm_kwargs` (the caller's dict is left as it was)."""
+        llm_kwargs = dict(llm_kwargs) if llm_kwargs is not None else None  # programs pop keys from it
         conversation = template_conversation(prompt, prompt_args, llm=cast("LLM", self))
-        return conversation, route, {"llm_kwargs": llm_kwargs, **prompt_args}
+        kwargs = {"llm_kwargs": llm_kwargs, **prompt_args}
+        return Call(
+            method,
+            conversation,
+            (output_cls, prompt),
+            kwargs,
+            stream=stream,
+            output_cls=output_cls,
+            tag=False,
+            routing=llm_kwargs if llm_kwargs is not None else {},
+        )
 
 
 class RoutedStructuredLLM(StructuredLLM):
@@ -168,82 +176,55 @@ class RoutedStructuredLLM(StructuredLLM):
     def _structured(self, candidate: LLM) -> LLM:
         return candidate.as_structured_llm(self.output_cls, **self.options)
 
+    def _call(
+        self, method: str, conversation: Any, args: tuple[Any, ...], kwargs: dict[str, Any], **extra: Any
+    ) -> Call:
+        return Call(method, conversation, args, kwargs, output_cls=self.output_cls, target=self._structured, **extra)
+
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Route `messages`, then call the chosen candidate's structured LLM's `chat`."""
-        route = kwargs.pop("route", None)
         conversation = chat_conversation(messages, structured_output=True)
-        decision, response = self._routed()._delegate(
-            "chat", conversation, route, (messages,), kwargs, target=self._structured
-        )
-        return tagged(response, decision)
+        return run(self._routed()._routing, self._call("chat", conversation, (messages,), kwargs, messages=messages))
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async `chat`."""
-        route = kwargs.pop("route", None)
         conversation = chat_conversation(messages, structured_output=True)
-        decision, response = await self._routed()._adelegate(
-            "achat", conversation, route, (messages,), kwargs, target=self._structured
+        return await arun(
+            self._routed()._routing, self._call("achat", conversation, (messages,), kwargs, messages=messages)
         )
-        return tagged(response, decision)
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Route `messages`, then stream the chosen candidate's partial objects as JSON."""
-        route = kwargs.pop("route", None)
         conversation = chat_conversation(messages, structured_output=True)
-        decision, opened = self._routed()._delegate(
-            "stream_chat", conversation, route, (messages,), kwargs, True, target=self._structured
-        )
-        return tagged_stream(opened, decision)
+        call = self._call("stream_chat", conversation, (messages,), kwargs, stream=True, messages=messages)
+        return run(self._routed()._routing, call)
 
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         """Async `stream_chat`."""
-        route = kwargs.pop("route", None)
         conversation = chat_conversation(messages, structured_output=True)
-        decision, opened = await self._routed()._adelegate(
-            "astream_chat", conversation, route, (messages,), kwargs, True, target=self._structured
-        )
-        return atagged_stream(opened, decision)
+        call = self._call("astream_chat", conversation, (messages,), kwargs, stream=True, messages=messages)
+        return await arun(self._routed()._routing, call)
 
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Route `prompt`, then call the chosen candidate's structured LLM's `complete`."""
-        route = kwargs.pop("route", None)
-        decision, response = self._routed()._delegate(
-            "complete",
-            prompt_conversation(prompt, structured_output=True),
-            route,
-            (prompt, formatted),
-            kwargs,
-            target=self._structured,
-        )
-        return tagged(response, decision)
+        conversation = prompt_conversation(prompt, structured_output=True)
+        return run(self._routed()._routing, self._call("complete", conversation, (prompt, formatted), kwargs))
 
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Async `complete`."""
-        route = kwargs.pop("route", None)
-        decision, response = await self._routed()._adelegate(
-            "acomplete",
-            prompt_conversation(prompt, structured_output=True),
-            route,
-            (prompt, formatted),
-            kwargs,
-            target=self._structured,
-        )
-        return tagged(response, decision)
+        conversation = prompt_conversation(prompt, structured_output=True)
+        return await arun(self._routed()._routing, self._call("acomplete", conversation, (prompt, formatted), kwargs))
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         """Route, then the candidate's structured `stream_complete` (LlamaIndex's own raises NotImplementedError)."""
-        route = kwargs.pop("route", None)
         conversation = prompt_conversation(prompt, structured_output=True)
-        decision, opened = self._routed()._delegate(
-            "stream_complete", conversation, route, (prompt, formatted), kwargs, True, target=self._structured
+        return run(
+            self._routed()._routing,
+            self._call("stream_complete", conversation, (prompt, formatted), kwargs, stream=True),
         )
-        return tagged_stream(opened, decision)
 
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         """Async `stream_complete`."""
-        route = kwargs.pop("route", None)
         conversation = prompt_conversation(prompt, structured_output=True)
-        decision, opened = await self._routed()._adelegate(
-            "astream_complete", conversation, route, (prompt, formatted), kwargs, True, target=self._structured
-        )
-        return atagged_stream(opened, decision)
+        call = self._call("astream_complete", conversation, (prompt, formatted), kwargs, stream=True)
+        return await arun(self._routed()._routing, call)

@@ -28,7 +28,15 @@ def test_adapter_does_not_import_langchain():
 
 
 def test_public_names():
-    assert langroute.llama_index.__all__ == ["RoutedStructuredLLM", "RouterLLM", "RoutingDecisionEvent"]
+    assert langroute.llama_index.__all__ == [
+        "FeedbackHandler",
+        "RoutedStructuredLLM",
+        "RouterLLM",
+        "RoutingDecisionEvent",
+        "RoutingFeedbackEvent",
+        "RoutingResultEvent",
+        "RoutingStats",
+    ]
     assert sorted(langroute.llama_index.__all__) == langroute.llama_index.__all__
 
 

@@ -49,7 +49,7 @@ def test_default_scorer_is_heuristic():
     ("kwargs", "error", "field"),
     [
         ({"models": {}}, ConfigError, "models"),
-        ({"models": ["a", "b"]}, TypeError, "models=['a', 'b']: expected a dict of name -> a LlamaIndex LLM"),
+        ({"models": ["a", "b"]}, TypeError, "models[0] is a str; a list of models must hold Candidate objects"),
         ({}, TypeError, "models=None"),
         ({"models": {"a": MockLLM(), "b": "gpt-4o"}}, TypeError, "models['b'] is a str"),
         ({"models": {"a": MockLLM(), "b": MockLLM()}, "thresholds": [0.2, 0.4]}, ConfigError, "thresholds"),

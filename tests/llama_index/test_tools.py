@@ -25,7 +25,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from llama_index.core.workflow import Context
 
-from langroute import CallableScorer
+from langroute import CallableScorer, Candidate, NoCapableCandidateError
 from langroute.llama_index import RouterLLM
 
 
@@ -124,8 +124,22 @@ async def test_astream_chat_with_tools(pair):
     assert large.calls == ["get_tool_calls_from_response"]
 
 
-def test_with_tools_falls_back_past_a_candidate_that_cannot_call_tools():
+def test_with_tools_sets_aside_a_candidate_whose_metadata_says_it_cannot_call_tools():
     llm = RouterLLM(models={"plain": MockLLM(), "tools": MockFunctionCallingLLM()}, scorer=CallableScorer(lambda c: 0))
+    assert [c.tools for c in llm.candidates] == [False, True]  # from metadata.is_function_calling_model
+    response = llm.chat_with_tools([_Recorder().tool()], user_msg="hi")
+    decision = response.additional_kwargs["langroute"]
+    assert (decision["model"], decision["fallback_from"]) == ("tools", None)
+    assert decision["excluded"] == {"plain": "no tool calling: the request binds tools"}
+    assert llm.chat([ChatMessage(role="user", content="hi")]).additional_kwargs["langroute"]["model"] == "plain"
+
+
+def test_with_tools_falls_back_past_a_candidate_that_claims_tools_but_has_no_method():
+    plain = MockLLM()
+    llm = RouterLLM(
+        models=[Candidate("plain", plain, tools=True), Candidate("tools", MockFunctionCallingLLM())],
+        scorer=CallableScorer(lambda c: 0),
+    )
     response = llm.chat_with_tools([_Recorder().tool()], user_msg="hi")
     decision = response.additional_kwargs["langroute"]
     assert (decision["model"], decision["fallback_from"]) == ("tools", "plain")
@@ -322,10 +336,18 @@ def test_tools_by_capability_next_to_a_function_calling_llm(events):
 
 def test_a_candidate_that_cannot_call_tools_is_named_in_the_error():
     llm = RouterLLM(models={"plain": MockLLM()})
+    with pytest.raises(NoCapableCandidateError, match=r"plain: no tool calling: the request binds tools"):
+        llm.chat_with_tools([_Recorder().tool()], user_msg="hi")
+    claims = RouterLLM(models=[Candidate("plain", MockLLM(), tools=True)])
     with pytest.raises(
         TypeError, match=r"candidate 'plain' \(MockLLM\) has no chat_with_tools\(\), so it cannot call tools"
     ):
-        llm.chat_with_tools([_Recorder().tool()], user_msg="hi")
+        claims.chat_with_tools([_Recorder().tool()], user_msg="hi")
     foreign = ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content="hi"))
     with pytest.raises(TypeError, match="has no get_tool_calls_from_response"):
         llm.get_tool_calls_from_response(foreign)
+
+
+def test_an_empty_untagged_response_has_no_tool_calls(pair):
+    llm, _, _ = pair
+    assert llm.get_tool_calls_from_response(ChatResponse(message=ChatMessage()), error_on_no_tool_call=False) == []
