@@ -119,7 +119,8 @@ class RouterChatModel(BaseChatModel):
     capabilities and per-candidate timeouts; this field then holds their models by name (see `candidates`)."""
 
     scorer: Scorer = Field(default_factory=default_scorer)
-    """How hard a conversation is, in [0, 1]. Defaults to `HeuristicScorer()`; after `learn`, the adapted one."""
+    """How hard a conversation is, in [0, 1]. Defaults to `TransferScorer.pretrained()`; after `learn`, the adapted
+    one."""
 
     thresholds: SkipValidation[list[float] | dict[str, list[float]] | None] = None
     """Ascending score cut-offs in [0, 1], one fewer than models (``None`` spaces them evenly); or a dict ladder ->

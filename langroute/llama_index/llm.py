@@ -178,7 +178,8 @@ class RouterLLM(StructuredOutputMixin, FunctionCallingLLM):
         )
     )
     scorer: Annotated[Scorer, WithJsonSchema({"type": "string"})] = Field(
-        default_factory=default_scorer, description="How hard a conversation is, 0..1; defaults to `HeuristicScorer()`."
+        default_factory=default_scorer,
+        description="How hard a conversation is, 0..1; defaults to `TransferScorer.pretrained()`.",
     )
     thresholds: list[float] | dict[str, list[float]] | None = Field(
         default=None,

@@ -197,7 +197,7 @@ def test_ls_params_name_the_candidates_shared_provider_and_the_default_or_forced
     assert router._llm_type == "langroute-router"
     assert router._identifying_params == {
         "candidates": ["small", "large"],
-        "scorer": "HeuristicScorer",
+        "scorer": "TransferScorer",  # the default
         "thresholds": [0.5],
     }
 

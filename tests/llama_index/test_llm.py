@@ -12,7 +12,7 @@ from llama_index.core.llms.mock import (
     MockLLMWithNonyieldingChatStream,
 )
 
-from langroute import CallableScorer, ConfigError, HeuristicScorer
+from langroute import CallableScorer, ConfigError, TransferScorer
 from langroute.llama_index import RouterLLM
 from langroute.llama_index.messages import chat_conversation
 
@@ -39,10 +39,10 @@ def test_is_a_function_calling_llm_with_a_core_router(llm):
     assert llm.class_name() == "RouterLLM"
 
 
-def test_default_scorer_is_heuristic():
+def test_default_scorer_is_the_pretrained_transfer_scorer():
     llm = RouterLLM(models={"only": MockLLM()})
-    assert isinstance(llm.scorer, HeuristicScorer)
-    assert llm.chat(EASY).additional_kwargs["langroute"]["scorer"] == "HeuristicScorer"
+    assert isinstance(llm.scorer, TransferScorer)
+    assert llm.chat(EASY).additional_kwargs["langroute"]["scorer"] == "TransferScorer"
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,7 @@ def test_assigned_fields_are_stored_as_in_force(llm):
     llm.thresholds = None
     assert llm.thresholds == [0.5]
     llm.scorer = None
-    assert isinstance(llm.scorer, HeuristicScorer)
+    assert isinstance(llm.scorer, TransferScorer)
     assert llm.router.scorer is llm.scorer
 
 
