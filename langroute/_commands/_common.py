@@ -35,9 +35,10 @@ def add_scorer(parser: argparse.ArgumentParser) -> None:
     """Add ``--scorer NAME|PATH``."""
     parser.add_argument(
         "--scorer",
-        default="heuristic",
+        default="transfer",
         metavar="|".join([*SCORER_NAMES, "PATH"]),
-        help="a registered scorer, or a model saved by 'langroute train' (--data or --from-store; default: heuristic)",
+        help="a registered scorer, or a model saved by 'langroute train' (--data or --from-store); "
+        "default: transfer, the router's default",
     )
 
 

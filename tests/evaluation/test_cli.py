@@ -58,13 +58,13 @@ def test_json_output_stays_json_with_a_plot(data, tmp_path, capsys):
     plot = tmp_path / "curve.png"
     assert main(["eval", "--data", str(data), "--resamples", "0", "--json", "--plot", str(plot)]) == 0
     captured = capsys.readouterr()
-    assert [row["scorer"] for row in json.loads(captured.out)] == ["heuristic", "heuristic"]
+    assert [row["scorer"] for row in json.loads(captured.out)] == ["transfer", "transfer"]  # the default scorer
     assert "plot written to" in captured.err
 
 
 def test_progress_bar_on_request(data, capsys):
     assert main(["eval", "--data", str(data), "--resamples", "0", "--progress"]) == 0
-    assert "scoring with heuristic [" in capsys.readouterr().err
+    assert "scoring with transfer [" in capsys.readouterr().err
 
 
 def test_malformed_line_names_file_and_line_and_writes_nothing(tmp_path, capsys):
