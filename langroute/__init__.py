@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from langroute.langchain import RouterChatModel
     from langroute.llama_index import RouterLLM
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "AllCandidatesFailedError",
