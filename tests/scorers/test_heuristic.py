@@ -75,6 +75,63 @@ def test_weights_can_be_changed_and_are_validated():
         HeuristicScorer(weights={"code": float("inf")})
 
 
+@pytest.mark.parametrize(
+    ("weights", "error", "message"),
+    [
+        (
+            [("code", 1.0)],
+            TypeError,
+            r"weights=\[\('code', 1.0\)\] is a list; expected a dict .*weights=\{'code': 2.0\}",
+        ),
+        ("code", TypeError, "weights='code' is a str; expected a dict"),
+        ({"code": "2"}, ConfigError, r"weights\['code'\]='2': expected a finite number"),
+        ({"code": True}, ConfigError, r"weights\['code'\]=True: expected a finite number"),
+        ({"bias": float("nan")}, ConfigError, r"weights\['bias'\]=nan: expected a finite number"),
+        ({1: 2.0}, ConfigError, "weights: unknown feature 1; choose from"),
+    ],
+)
+def test_bad_weights_fail_at_construction_naming_the_field(weights, error, message):
+    with pytest.raises(error, match=message):
+        HeuristicScorer(weights=weights)
+
+
+@pytest.mark.parametrize(
+    ("window", "error", "message"),
+    [
+        (0, ConfigError, "window=0: expected at least 1 character at each end"),
+        (-5, ConfigError, "window=-5: expected at least 1"),
+        (256.0, TypeError, "window=256.0: expected an int"),
+        (True, TypeError, "window=True: expected an int"),
+        ("1024", TypeError, "window='1024': expected an int"),
+    ],
+)
+def test_bad_windows_fail_at_construction_naming_the_field(window, error, message):
+    with pytest.raises(error, match=message):
+        HeuristicScorer(window=window)
+
+
+def test_the_window_bounds_what_is_read_and_shows_in_the_repr():
+    text = "x " * 300 + "Prove the theorem. " + "lorem ipsum " * 50  # the keyword 600 characters in, of 1,219
+    assert HeuristicScorer().features(as_conversation(text))["math"] == 0.0  # 256 at each end miss it
+    assert HeuristicScorer(window=1024).features(as_conversation(text))["math"] == 1.0
+    assert HeuristicScorer(window=1024).explain(text) == HeuristicScorer(window=610).explain(text)
+    assert repr(HeuristicScorer(window=1024)) == "HeuristicScorer(window=1024)"
+    assert (
+        repr(HeuristicScorer(weights={"code": 2.0}, window=64)) == "HeuristicScorer(weights={'code': 2.0}, window=64)"
+    )
+    assert repr(HeuristicScorer()) == "HeuristicScorer()"
+
+
+def test_each_signal_count_fits_its_byte_of_the_packed_sum():
+    from langroute.scorers import heuristic
+
+    # `_signals` sums the distinct keywords' slots: a signal with 256 keywords and phrases would carry over
+    for words in heuristic._KEYWORDS:
+        assert len(words) + len(heuristic._PHRASES) < 256
+    packed = sum(map(heuristic._SLOT.__getitem__, heuristic._VOCAB))
+    assert list(packed.to_bytes(7, "little")) == [len(words) for words in heuristic._KEYWORDS]
+
+
 @pytest.mark.parametrize("word", ["hi", "hi!", " Thanks. ", "OK", "hello", "xyz", "python", "why", "Translate", ""])
 def test_the_short_cut_for_one_short_word_gives_what_the_full_scan_gives(word):
     scorer = HeuristicScorer()
