@@ -173,8 +173,20 @@ _INDICES: Final = tuple(range(len(_FEATURES)))
 _LABELS: Final = tuple(
     {k / d: f"{prefix}{k / d:.2f}" for d in (1, 2, 3, 4, 6) for k in range(1, d + 1)} for prefix in _PREFIXES
 )
+_HUNDREDTHS: Final = tuple(f"{n / 100:.2f}" for n in range(101))
 _TINY: Final = 24  # a lone user turn shorter than this, with one plain word, takes a short cut in `rate`
 _NONE: Final = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def _two_places(value: float) -> str:
+    """`format(value, ".2f")` for a value in [0, 1], without the float formatter (cold code inside a call loop).
+
+    ``round`` of the exact product is the correctly rounded result unless the product is a tie (x.5 exactly, where
+    the product's own rounding may have moved it), and then `format` decides.
+    """
+    hundredths = value * 100.0
+    n = round(hundredths)
+    return _HUNDREDTHS[n] if abs(hundredths - n) != 0.5 else format(value, ".2f")
 
 
 def _signals(text: str, lookups: bool) -> tuple[int, ...]:
@@ -357,9 +369,7 @@ class HeuristicScorer(Scorer):
             z += contribution
             ranked.append((-abs(contribution), i))  # largest first; ties in feature order
         ranked.sort()
-        reason = ", ".join(
-            [_LABELS[i].get(values[i]) or _PREFIXES[i] + format(values[i], ".2f") for _, i in ranked[:4]]
-        )
+        reason = ", ".join([_LABELS[i].get(values[i]) or _PREFIXES[i] + _two_places(values[i]) for _, i in ranked[:4]])
         value = 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0  # exp(700) is near the float limit
         return Score(value, reason or "no complexity signals")
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from langroute import ConfigError, HeuristicScorer, as_conversation
@@ -154,3 +156,12 @@ def test_only_the_head_and_tail_of_a_long_turn_are_read_but_length_counts_everyt
     assert head["math"] == 1.0
     assert tail["math"] == 1.0
     assert middle["length"] == head["length"] == 1.0
+
+
+def test_the_reason_formats_values_as_format_does():
+    from langroute.scorers.heuristic import _two_places
+
+    lengths = [math.log(chars / 24.0) / math.log(250.0) for chars in range(25, 6001)]
+    grid = [k / 1000 for k in range(1001)] + [0.125, 0.375, 0.625, 0.875]  # the last four are exact ties
+    for value in [*lengths, *(1.0 - 2.0 * v for v in lengths if v < 0.5), *grid]:
+        assert _two_places(value) == format(value, ".2f")
