@@ -258,6 +258,9 @@ class HeuristicScorer(Scorer):
 
     __slots__ = ("_bias", "_plain", "_vector", "_weights", "_window")
 
+    offload_chars = None
+    """`ascore` always rates inline: the windows bound the cost (~15 us even at 1 MB), a thread hop costs more."""
+
     def __init__(self, *, weights: Mapping[str, float] | None = None, window: int = _WINDOW) -> None:
         if isinstance(window, bool) or not isinstance(window, int):
             raise TypeError(f"window={window!r:.80}: expected an int, the characters read at each end, e.g. 256")

@@ -31,6 +31,12 @@ async def test_ascore_equals_score():
     assert await scorer.ascore(DESIGN_TASK) == scorer.score(DESIGN_TASK)
 
 
+async def test_ascore_rates_huge_prompts_inline_because_the_windows_bound_the_cost():
+    huge = DESIGN_TASK * 200  # ~120 KB, over the base class's offload limit
+    assert HeuristicScorer.offload_chars is None
+    assert await HeuristicScorer().ascore(huge) == HeuristicScorer().score(huge)
+
+
 def test_reason_names_the_features_that_drove_the_score():
     reason = HeuristicScorer().explain(DESIGN_TASK).reason
     assert "reasoning=" in reason
