@@ -29,6 +29,7 @@ import json
 import math
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,10 @@ def percentile(samples: list[float], q: float) -> float:
 def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: int) -> dict[str, list[float]]:
     """Time each variant `iterations` times, interleaved, after `warmup` untimed rounds; seconds per call.
 
+    Each round runs the variants in a fresh (seeded) random order: a call pays for the CPU caches that the call
+    before it evicted (after ~1 ms of regex-heavy code a router call takes up to ~90 us more), so a fixed order
+    would charge each variant for its fixed predecessor. Shuffled, every variant follows every other alike.
+
     A variant whose fastest warm-up call takes more than `SLOW` seconds and `SLOW_FACTOR` times the fastest variant's
     is timed only every k-th round (k = its time / that budget), so one pathological row cannot take the whole run;
     its row says how many samples it has.
@@ -101,10 +106,13 @@ def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: 
     budget = max(SLOW, SLOW_FACTOR * min(fastest.values()))
     strides = {name: max(1, math.ceil(seconds / budget)) for name, seconds in fastest.items()}
     samples: dict[str, list[float]] = {name: [] for name in variants}
+    order = list(variants.items())
+    shuffle = random.Random(0).shuffle
     gc.collect()
     clock = time.perf_counter
     for i in range(iterations):
-        for name, fn in variants.items():
+        shuffle(order)
+        for name, fn in order:
             if i % strides[name]:
                 continue
             start = clock()
@@ -116,15 +124,18 @@ def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: 
 async def ameasure(
     variants: dict[str, Callable[[], Awaitable[object]]], iterations: int, warmup: int
 ) -> dict[str, list[float]]:
-    """`measure` for coroutine functions, timed inside one running event loop."""
+    """`measure` for coroutine functions, timed inside one running event loop (same shuffled order)."""
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(warmup):
         for fn in variants.values():
             await fn()
+    order = list(variants.items())
+    shuffle = random.Random(0).shuffle
     gc.collect()
     clock = time.perf_counter
     for _ in range(iterations):
-        for name, fn in variants.items():
+        shuffle(order)
+        for name, fn in order:
             start = clock()
             await fn()
             samples[name].append(clock() - start)
@@ -317,16 +328,26 @@ def run_inloop(iterations: int, warmup: int, notes: list[str]) -> list[Row]:
     for size, chars in SIZES.items():
         text = prompt(chars)
         conversation = as_conversation(text)
+        cold: list[float] = []
+        warm: list[float] = []
+
+        def twice(conversation: Any = conversation, cold: list[float] = cold, warm: list[float] = warm) -> None:
+            start = clock()
+            scorer.rate(conversation)
+            middle = clock()
+            scorer.rate(conversation)
+            cold.append(middle - start)
+            warm.append(clock() - middle)
+
         fns = {name: call("invoke", model, kw, text) for name, (model, kw) in variants.items()}
         fns["RouterChatModel (timed HeuristicScorer)"] = lambda text=text: timed.invoke(text)
-        fns["cold"] = lambda conversation=conversation: scorer.rate(conversation)
-        fns["warm"] = lambda conversation=conversation: scorer.rate(conversation)
+        fns["rate twice"] = twice
         inside.clear()
-        samples = measure(fns, iterations, warmup)
+        measure(fns, iterations, warmup)
         found = {
-            "HeuristicScorer.rate inside invoke": inside[-len(samples["cold"]) :],
-            "HeuristicScorer.rate after the variants": samples["cold"],
-            "HeuristicScorer.rate again at once (warm)": samples["warm"],
+            "HeuristicScorer.rate inside invoke": inside[-iterations:],
+            "HeuristicScorer.rate after another variant": cold[-iterations:],
+            "HeuristicScorer.rate again at once (warm)": warm[-iterations:],
         }
         rows += rows_from("inloop", "rate", size, found, None)
     return rows
