@@ -11,7 +11,8 @@ machine's noise hits them alike. Each row gives p50 and p99 in microseconds and,
 ratio to calling the candidate directly in the same loop: on a noisy machine that ratio is the figure.
 
 Sections (``--only``): ``invoke``, ``ainvoke``, ``stream``, ``batch`` (LangChain, at 2 B, 2 KB and 100 KB prompts),
-``llama`` (LlamaIndex ``MockLLM.chat`` vs ``RouterLLM.chat``), ``scorer`` (scoring alone), ``import`` (cold
+``llama`` (LlamaIndex ``MockLLM.chat`` vs ``RouterLLM.chat``), ``scorer`` (scoring alone), ``inloop`` (the same
+scorer timed inside ``RouterChatModel.invoke`` in the invoke loop, and outside it cold and warm), ``import`` (cold
 ``import langroute``) and ``memory`` (per router instance, and retained per call).
 
 Rows for `LearnedScorer.pretrained()`, `RouterLLM` and the PyPI ``langchain-model-router`` appear when they can
@@ -28,6 +29,7 @@ import json
 import math
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -43,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere: measure this checkout's langroute
     sys.path.insert(0, str(ROOT))
 
-SECTIONS = ("invoke", "ainvoke", "stream", "batch", "llama", "scorer", "import", "memory")
+SECTIONS = ("invoke", "ainvoke", "stream", "batch", "llama", "scorer", "inloop", "import", "memory")
 PACKAGES = ("langchain-core", "langchain", "llama-index-core", "pydantic", "numpy", "langchain-model-router")
 FRAMEWORKS = ("langchain_core", "langchain", "langgraph", "llama_index", "numpy", "pydantic")
 REPLY = "w " * 7 + "w\n"  # 16 tokens when GenericFakeChatModel streams it (8 words, 8 whitespace tokens)
@@ -87,6 +89,10 @@ def percentile(samples: list[float], q: float) -> float:
 def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: int) -> dict[str, list[float]]:
     """Time each variant `iterations` times, interleaved, after `warmup` untimed rounds; seconds per call.
 
+    Each round runs the variants in a fresh (seeded) random order: a call pays for the CPU caches that the call
+    before it evicted (after ~1 ms of regex-heavy code a router call takes up to ~90 us more), so a fixed order
+    would charge each variant for its fixed predecessor. Shuffled, every variant follows every other alike.
+
     A variant whose fastest warm-up call takes more than `SLOW` seconds and `SLOW_FACTOR` times the fastest variant's
     is timed only every k-th round (k = its time / that budget), so one pathological row cannot take the whole run;
     its row says how many samples it has.
@@ -100,10 +106,13 @@ def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: 
     budget = max(SLOW, SLOW_FACTOR * min(fastest.values()))
     strides = {name: max(1, math.ceil(seconds / budget)) for name, seconds in fastest.items()}
     samples: dict[str, list[float]] = {name: [] for name in variants}
+    order = list(variants.items())
+    shuffle = random.Random(0).shuffle
     gc.collect()
     clock = time.perf_counter
     for i in range(iterations):
-        for name, fn in variants.items():
+        shuffle(order)
+        for name, fn in order:
             if i % strides[name]:
                 continue
             start = clock()
@@ -115,15 +124,18 @@ def measure(variants: dict[str, Callable[[], object]], iterations: int, warmup: 
 async def ameasure(
     variants: dict[str, Callable[[], Awaitable[object]]], iterations: int, warmup: int
 ) -> dict[str, list[float]]:
-    """`measure` for coroutine functions, timed inside one running event loop."""
+    """`measure` for coroutine functions, timed inside one running event loop (same shuffled order)."""
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(warmup):
         for fn in variants.values():
             await fn()
+    order = list(variants.items())
+    shuffle = random.Random(0).shuffle
     gc.collect()
     clock = time.perf_counter
     for _ in range(iterations):
-        for name, fn in variants.items():
+        shuffle(order)
+        for name, fn in order:
             start = clock()
             await fn()
             samples[name].append(clock() - start)
@@ -150,6 +162,7 @@ def langchain_variants(notes: list[str]) -> dict[str, Any]:
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.runnables import RunnableBranch, RunnableLambda
 
+    from langroute import HeuristicScorer
     from langroute.langchain import RouterChatModel
 
     def fake() -> GenericFakeChatModel:
@@ -161,11 +174,14 @@ def langchain_variants(notes: list[str]) -> dict[str, Any]:
     def is_long(value: object) -> bool:  # the rule a user would write by hand: a length cut-off
         return len(str(value)) > 1000
 
+    default = RouterChatModel(models=models)
     variants: dict[str, tuple[Any, dict[str, Any]]] = {
         "direct GenericFakeChatModel": (small, {}),
-        "RouterChatModel (HeuristicScorer)": (RouterChatModel(models=models), {}),
-        "RouterChatModel (forced route)": (RouterChatModel(models=models), {"route": "small"}),
+        "RouterChatModel (HeuristicScorer)": (RouterChatModel(models=models, scorer=HeuristicScorer()), {}),
+        "RouterChatModel (forced route)": (default, {"route": "small"}),
     }
+    if default.scorer.name != "HeuristicScorer":
+        variants[f"RouterChatModel (default: {default.scorer.name})"] = (default, {})
     learned = learned_scorer(notes)
     if learned is not None:
         variants["RouterChatModel (LearnedScorer)"] = (RouterChatModel(models=models, scorer=learned), {})
@@ -265,8 +281,12 @@ def run_llama(iterations: int, warmup: int, notes: list[str]) -> list[Row]:
 
 def run_scorers(iterations: int, warmup: int, notes: list[str]) -> list[Row]:
     from langroute import HeuristicScorer, as_conversation
+    from langroute.router import default_scorer
 
     scorers: dict[str, Any] = {"HeuristicScorer": HeuristicScorer()}
+    default = default_scorer()
+    if default.name not in ("HeuristicScorer", "LearnedScorer"):
+        scorers[f"{default.name} (the default)"] = default
     learned = learned_scorer(notes)
     if learned is not None:
         scorers["LearnedScorer.pretrained()"] = learned
@@ -275,6 +295,61 @@ def run_scorers(iterations: int, warmup: int, notes: list[str]) -> list[Row]:
         conversation = as_conversation(prompt(chars))
         fns = {name: (lambda s=s, conversation=conversation: s.score(conversation)) for name, s in scorers.items()}
         rows += rows_from("scorer", "score", size, measure(fns, iterations, warmup), None)
+    return rows
+
+
+def run_inloop(iterations: int, warmup: int, notes: list[str]) -> list[Row]:
+    """`HeuristicScorer.rate` timed inside `RouterChatModel.invoke`, in the invoke section's loop, and outside it.
+
+    The loop's other variants run between two calls of the scorer (~1 ms of LangChain, pydantic and regex code), so
+    the scorer starts with its code and data out of the CPU caches: "cold" is the call right after the loop's other
+    variants, "warm" the same call made again at once, as a micro-benchmark would. Inside `invoke` the scorer
+    costs what "cold" does, not what the `scorer` section (warm) says.
+    """
+    from langroute import HeuristicScorer, as_conversation
+    from langroute.langchain import RouterChatModel
+
+    clock = time.perf_counter
+    inside: list[float] = []
+
+    class TimedHeuristicScorer(HeuristicScorer):
+        __slots__ = ()
+
+        def rate(self, conversation: Any) -> Any:
+            start = clock()
+            score = HeuristicScorer.rate(self, conversation)
+            inside.append(clock() - start)
+            return score
+
+    variants = langchain_variants(notes)
+    timed = RouterChatModel(models=variants["RouterChatModel (forced route)"][0].models, scorer=TimedHeuristicScorer())
+    scorer = HeuristicScorer()
+    rows: list[Row] = []
+    for size, chars in SIZES.items():
+        text = prompt(chars)
+        conversation = as_conversation(text)
+        cold: list[float] = []
+        warm: list[float] = []
+
+        def twice(conversation: Any = conversation, cold: list[float] = cold, warm: list[float] = warm) -> None:
+            start = clock()
+            scorer.rate(conversation)
+            middle = clock()
+            scorer.rate(conversation)
+            cold.append(middle - start)
+            warm.append(clock() - middle)
+
+        fns = {name: call("invoke", model, kw, text) for name, (model, kw) in variants.items()}
+        fns["RouterChatModel (timed HeuristicScorer)"] = lambda text=text: timed.invoke(text)
+        fns["rate twice"] = twice
+        inside.clear()
+        measure(fns, iterations, warmup)
+        found = {
+            "HeuristicScorer.rate inside invoke": inside[-iterations:],
+            "HeuristicScorer.rate after another variant": cold[-iterations:],
+            "HeuristicScorer.rate again at once (warm)": warm[-iterations:],
+        }
+        rows += rows_from("inloop", "rate", size, found, None)
     return rows
 
 
@@ -400,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += run_llama(iterations, warmup, notes)
         elif section == "scorer":
             rows += run_scorers(iterations, warmup, notes)
+        elif section == "inloop":
+            rows += run_inloop(iterations, warmup, notes)
         elif section == "import":
             rows += run_import(notes, repeats=3 if args.quick else 7)
         elif section == "memory":

@@ -1,8 +1,8 @@
 """`HeuristicScorer`: a pure-Python, deterministic complexity score from surface features.
 
-It reads bounded windows of the newest user turn (the head and the tail, so a 1 MB paste costs the same as a
-few KB), counts signals with C-speed primitives only (`bytes.translate`, `split`, one set intersection, `in` and
-`count`; no regular expression), and combines them with a logistic function:
+It reads bounded windows of the newest user turn (its first and last 256 characters, so a 1 MB paste costs what
+a 512-character prompt does), counts signals with C-speed primitives only (`bytes.translate`, `split`, one set
+intersection, one `sum`, `find` and `count`; no regular expression), and combines them with a logistic function:
 
     score = sigmoid(bias + sum(weight[f] * feature[f]))     every feature in [0, 1]
 
@@ -19,9 +19,9 @@ HeuristicScorer(weights={"code": 3.0}).weights["code"]  # 3.0: change any weight
 from __future__ import annotations
 
 import math
-import operator
 import string
 from collections.abc import Mapping
+from itertools import compress
 from types import MappingProxyType
 from typing import Final
 
@@ -49,7 +49,7 @@ DEFAULT_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
 )
 """Default feature weights; ``bias`` is the intercept. `HeuristicScorer(weights=...)` overrides any of them."""
 
-_WINDOW: Final = 1024  # characters read from each end of the newest user turn
+_WINDOW: Final = 256  # default: characters read from each end of the newest user turn
 _LEN_LOW: Final = 24.0  # characters at which the length feature starts to rise ...
 _LEN_HIGH: Final = 6000.0  # ... and where it saturates (log scale)
 _LOG_LEN_SPAN: Final = math.log(_LEN_HIGH / _LEN_LOW)
@@ -152,83 +152,130 @@ _TO_WORDS: Final = _table({**_LOWER, **{c: c for c in string.ascii_lowercase + s
 _TO_MARKS: Final = _table({"\n": "\x00", **{c: "0" for c in string.digits}}, None)
 _NOT_MARKS: Final = bytes(c for c in range(256) if c >= 0x80 or chr(c) not in _MARK_CHARS + string.digits + "\n")
 
-# What `_signals` counts, in order; the keyword sets of the first ones; where the phrases' counts go.
-_SIGNALS: Final = ("code", "math", "proof", "reasoning", "steps", "constraints", "simple", "fences", "questions")
+# Keyword counts are packed into one int, a byte a signal (`_SLOT`), so that one C-level `sum` over the distinct
+# keywords found counts every signal at once; gate words and LaTeX names add nothing there. A byte holds the count:
+# no signal has 255 keywords and phrases (a test checks it).
+_SIGNALS: Final = ("code", "math", "proof", "reasoning", "steps", "constraints", "simple")
 _KEYWORDS: Final = (_CODE, _MATH, _PROOF, _REASONING, _STEPS, _CONSTRAINTS, _SIMPLE)
-_SIGNAL_OF: Final = MappingProxyType({word: at for at, words in enumerate(_KEYWORDS) for word in words})
-_CODE_AT, _MATH_AT, _PROOF_AT, _REASONING_AT, _STEPS_AT, _CONSTRAINTS_AT, _SIMPLE_AT, _FENCES_AT, _QUESTIONS_AT = range(
-    len(_SIGNALS)
-)
-# signal -> count at which it saturates at 1.0 (keywords count once each, marks every time), in `_SIGNALS` order
-_SATURATION: Final = (6.0, 3.0, 1.0, 3.0, 4.0, 4.0, 1.0, 2.0, 3.0)
-_PHRASES_AT: Final = MappingProxyType(
-    {gate: tuple((_SIGNALS.index(f), phrase) for f, phrase in phrases) for gate, phrases in _PHRASES.items()}
-)
+_SLOT: Final[dict[bytes, int]] = {
+    **dict.fromkeys(_VOCAB, 0),
+    **{word: 1 << (8 * at) for at, words in enumerate(_KEYWORDS) for word in words},
+}
+_SIMPLE_SLOT: Final = 1 << (8 * _SIGNALS.index("simple"))
+_PHRASE_SLOTS: Final[dict[bytes, tuple[tuple[int, bytes], ...]]] = {
+    gate: tuple((1 << (8 * _SIGNALS.index(f)), phrase) for f, phrase in phrases) for gate, phrases in _PHRASES.items()
+}
 # The features, in the order `HeuristicScorer.features` gives them (`DEFAULT_WEIGHTS` without the bias).
 _FEATURES: Final = tuple(name for name in DEFAULT_WEIGHTS if name != "bias")
 _PREFIXES: Final = tuple(f"{name}=" for name in _FEATURES)  # for the reason: "code=0.50, ..."
+_INDICES: Final = tuple(range(len(_FEATURES)))
+# "name=value" for the values that counts divided by their saturation give, formatted once (`format(v, ".2f")`)
+_LABELS: Final = tuple(
+    {k / d: f"{prefix}{k / d:.2f}" for d in (1, 2, 3, 4, 6) for k in range(1, d + 1)} for prefix in _PREFIXES
+)
+_HUNDREDTHS: Final = tuple(f"{n / 100:.2f}" for n in range(101))
 _TINY: Final = 24  # a lone user turn shorter than this, with one plain word, takes a short cut in `rate`
+_NONE: Final = (0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
-def _signals(text: str, *, lookups: bool) -> list[int]:
-    """Count the signals in `text`, in the order of `_SIGNALS`; keywords count once each, marks every time.
+def _two_places(value: float) -> str:
+    """`format(value, ".2f")` for a value in [0, 1], without the float formatter (cold code inside a call loop).
 
-    `lookups` says whether to look for the lookup phrases ("what is", ...), which only count in short texts.
+    ``round`` of the exact product is the correctly rounded result unless the product is a tie (x.5 exactly, where
+    the product's own rounding may have moved it), and then `format` decides.
+    """
+    hundredths = value * 100.0
+    n = round(hundredths)
+    return _HUNDREDTHS[n] if abs(hundredths - n) != 0.5 else format(value, ".2f")
+
+
+def _signals(text: str, lookups: bool) -> tuple[int, ...]:
+    """Count the signals in `text`: code, math, proof, reasoning, steps, constraints, simple, fences, questions.
+
+    Keywords count once each, marks every time. `lookups` says whether to look for the lookup phrases ("what
+    is", ...), which only count in short texts. (``bytes.find`` stands for ``in``: ``needle in haystack`` first
+    tries the needle as an int and builds, then drops, a `TypeError`, ~1,500 instructions a test.)
     """
     raw = text.encode("utf-8", "surrogatepass")
-    padded = b" " + raw.translate(_TO_WORDS) + b" "
-    tokens = padded.split()
+    words = raw.translate(_TO_WORDS)
+    tokens = words.split()
     if not tokens:
-        return [0] * len(_SIGNALS)
+        return _NONE
     hits = _VOCAB.intersection(tokens)
-    counts = [0] * (len(_SIGNALS) + 1)  # the last one collects the words that are only gates or LaTeX names
-    for word in hits:
-        counts[_SIGNAL_OF.get(word, -1)] += 1
+    packed = sum(map(_SLOT.__getitem__, hits))
     first = tokens[0]
-    counts[_SIMPLE_AT] += first in _GREETINGS or (first == b"good" and len(tokens) > 1 and tokens[1] in _GOOD)
-    for gate in hits.intersection(_PHRASE_GATES if lookups else _PHRASE_GATES_LONG):
-        for at, phrase in _PHRASES_AT[gate]:
-            if phrase in padded:
-                counts[at] += 1
+    if first in _GREETINGS or (first == b"good" and len(tokens) > 1 and tokens[1] in _GOOD):
+        packed += _SIMPLE_SLOT
+    gates = hits.intersection(_PHRASE_GATES if lookups else _PHRASE_GATES_LONG)
+    if gates:
+        find = (b" " + words + b" ").find
+        for gate in gates:
+            for slot, phrase in _PHRASE_SLOTS[gate]:
+                if find(phrase) >= 0:
+                    packed += slot
+    code, math_, proof, reasoning, steps, constraints, simple = packed.to_bytes(7, "little")
+    fences = questions = 0
     if not raw.isascii():
-        if any(map(raw.__contains__, _MATH_SYMBOL_STARTS)):
-            counts[_MATH_AT] += sum(map(raw.count, _MATH_SYMBOLS))
+        if max(map(raw.find, _MATH_SYMBOL_STARTS)) >= 0:
+            math_ += sum(map(raw.count, _MATH_SYMBOLS))
         raw = raw.replace(_BULLET, b"*")
-    marks = b"\x00" + raw.translate(_TO_MARKS, _NOT_MARKS) + b"\x00"  # line breaks around the text
-    if len(marks) > 2:  # more than the two line breaks
+    marks = raw.translate(_TO_MARKS, _NOT_MARKS)
+    if marks:
+        marks = b"\x00" + marks + b"\x00"  # line breaks around the text
         count = marks.count
-        counts[_QUESTIONS_AT] += count(b"?")
+        questions = count(b"?")
         if marks.translate(None, b"?.0\x00-)!"):  # more than sentence ends, numbers, hyphens, line breaks...
-            counts[_CODE_AT] += sum(map(count, _CODE_MARKS))
-            counts[_FENCES_AT] += sum(map(count, _FENCES))
-            counts[_MATH_AT] += sum(map(count, _ARITHMETIC))
-        if b"\n" in raw:
-            counts[_STEPS_AT] += sum(map(count, _LIST_ITEMS)) - sum(map(count, _NOT_LIST_ITEMS))
-        if b"\\" in raw:
-            counts[_MATH_AT] += sum(raw.count(b"\\" + name) for name in hits & _LATEX)
-    del counts[-1]
-    return counts
+            code += sum(map(count, _CODE_MARKS))
+            fences = sum(map(count, _FENCES))
+            math_ += sum(map(count, _ARITHMETIC))
+        if raw.find(b"\n") >= 0:
+            steps += sum(map(count, _LIST_ITEMS)) - sum(map(count, _NOT_LIST_ITEMS))
+        if raw.find(b"\\") >= 0:
+            math_ += sum(raw.count(b"\\" + name) for name in hits & _LATEX)
+    return code, math_, proof, reasoning, steps, constraints, simple, fences, questions
 
 
 class HeuristicScorer(Scorer):
     """Rate complexity from length, code, math, reasoning and multi-step markers, constraints, and turns.
 
-    Pure Python, deterministic, no network. Cost is bounded: only the first and last 1 KB of the newest user
-    turn are scanned (the length feature counts every character), so a 1 MB prompt costs about as much as a
-    2 KB one. Instructions sit at the start or the end of long pastes; the middle of a 1 MB log adds little.
+    Pure Python, deterministic, no network. Cost is bounded: only the first and last `window` characters of the
+    newest user turn are scanned (the length feature counts every character), so a 1 MB prompt costs what a
+    512-character one does. Instructions sit at the start or the end of long pastes; the middle adds little.
+
+    ```python
+    HeuristicScorer(weights={"code": 2.0})  # weigh code more; the other weights keep their defaults
+    HeuristicScorer(window=1024)  # read 1 KB at each end: the 0.2 scores, at about twice the cost on long prompts
+    ```
 
     Args:
         weights: overrides for `DEFAULT_WEIGHTS` (feature name -> weight; ``bias`` is the intercept).
+        window: characters read at each end of the newest user turn (default 256).
 
     Raises:
-        ConfigError: a weight name is unknown or a weight is not a finite number.
+        TypeError: `weights` is not a mapping (e.g. a list of pairs), or `window` is not an int.
+        ConfigError: a weight name is unknown, a weight is not a finite number, or `window` is below 1.
     """
 
-    __slots__ = ("_bias", "_plain", "_vector", "_weights")
+    __slots__ = ("_bias", "_plain", "_vector", "_weights", "_window")
 
-    def __init__(self, *, weights: Mapping[str, float] | None = None) -> None:
+    offload_chars = None
+    """`ascore` always rates inline: the windows bound the cost (~15 us even at 1 MB), a thread hop costs more."""
+
+    def __init__(self, *, weights: Mapping[str, float] | None = None, window: int = _WINDOW) -> None:
+        if isinstance(window, bool) or not isinstance(window, int):
+            raise TypeError(f"window={window!r:.80}: expected an int, the characters read at each end, e.g. 256")
+        if window < 1:
+            raise ConfigError(f"window={window}: expected at least 1 character at each end, e.g. 256")
+        self._window = window
+        if weights is None:
+            weights = {}
+        elif not isinstance(weights, Mapping):
+            raise TypeError(
+                f"weights={weights!r:.80} is a {type(weights).__name__}; expected a dict of feature name -> weight, "
+                "e.g. weights={'code': 2.0}"
+            )
         merged = dict(DEFAULT_WEIGHTS)
-        for key, value in (weights or {}).items():
+        for key, value in weights.items():
             if key not in DEFAULT_WEIGHTS:
                 raise ConfigError(f"weights: unknown feature {key!r}; choose from {sorted(DEFAULT_WEIGHTS)}")
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -254,32 +301,48 @@ class HeuristicScorer(Scorer):
 
     def _values(self, conversation: Conversation) -> tuple[float, ...]:
         """The features' values, in the order of `_FEATURES`."""
-        chars = 0
-        user_turns = 0
-        text = ""
-        for role, turn_text in conversation.turns:
-            chars += len(turn_text)
-            if role == "user":
-                user_turns += 1
-                text = turn_text
+        turns = conversation.turns
+        if len(turns) == 1:  # the common case, without the loop
+            role, text = turns[0]
+            chars = len(text)
+            user_turns = role == "user"
+            if not user_turns:
+                text = ""
+        else:
+            chars = 0
+            user_turns = 0
+            text = ""
+            for role, turn_text in turns:
+                chars += len(turn_text)
+                if role == "user":
+                    user_turns += 1
+                    text = turn_text
         length = math.log(chars / _LEN_LOW) / _LOG_LEN_SPAN if chars > _LEN_LOW else 0.0
         if length > 1.0:
             length = 1.0
-        if len(text) > 2 * _WINDOW:
-            text = text[:_WINDOW] + "\n" + text[-_WINDOW:]
-        signals = _signals(text, lookups=length < 0.5)
-        code, math_, proof, reasoning, steps, constraints, simple, fences, questions = [
-            x if x < 1.0 else 1.0 for x in map(operator.truediv, signals, _SATURATION)
-        ]
+        window = self._window
+        if len(text) > 2 * window:
+            text = text[:window] + "\n" + text[-window:]
+        code, math_, proof, reasoning, steps, constraints, simple, fences, questions = _signals(text, length < 0.5)
+        code /= 6.0
+        fences /= 2.0
+        if fences > code:
+            code = fences
+        math_ /= 3.0
+        if proof > math_:
+            math_ = proof
+        reasoning /= 3.0
+        if proof > reasoning:
+            reasoning = proof
         attachments = conversation.non_text_parts / 2
         return (
             length,
-            code if code >= fences else fences,
-            math_ if math_ >= proof else proof,
-            reasoning if reasoning >= proof else proof,
-            steps,
-            constraints,
-            questions,
+            code if code < 1.0 else 1.0,
+            math_ if math_ < 1.0 else 1.0,
+            reasoning if reasoning < 1.0 else 1.0,
+            steps / 4.0 if steps < 4 else 1.0,
+            constraints / 4.0 if constraints < 4 else 1.0,
+            questions / 3.0 if questions < 3 else 1.0,
             0.0 if user_turns < 2 else 1.0 if user_turns > 6 else (user_turns - 1) / 6,  # turns
             attachments if attachments < 1.0 else 1.0,
             1.0 if conversation.has_tools else 0.0,  # tools
@@ -304,16 +367,18 @@ class HeuristicScorer(Scorer):
         vector = self._vector
         z = self._bias
         ranked = []
-        for i, value in enumerate(values):
-            if value:
-                contribution = vector[i] * value
-                z += contribution
-                ranked.append((-abs(contribution), i))  # largest first; ties in feature order
+        for i in compress(_INDICES, values):  # the features that fired, in feature order
+            contribution = vector[i] * values[i]
+            z += contribution
+            ranked.append((-abs(contribution), i))  # largest first; ties in feature order
         ranked.sort()
-        reason = ", ".join([_PREFIXES[i] + format(values[i], ".2f") for _, i in ranked[:4]])
+        reason = ", ".join([_LABELS[i].get(values[i]) or _PREFIXES[i] + _two_places(values[i]) for _, i in ranked[:4]])
         value = 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0  # exp(700) is near the float limit
         return Score(value, reason or "no complexity signals")
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.weights.items() if DEFAULT_WEIGHTS[k] != v}
-        return f"HeuristicScorer(weights={changed})" if changed else "HeuristicScorer()"
+        options = [f"weights={changed}"] if changed else []
+        if self._window != _WINDOW:
+            options.append(f"window={self._window}")
+        return f"HeuristicScorer({', '.join(options)})"

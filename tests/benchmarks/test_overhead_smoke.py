@@ -56,3 +56,11 @@ def test_unknown_section_is_an_error_that_lists_the_choices():
     )
     assert out.returncode == 2
     assert "unknown section(s) ['nope']; choose from ['invoke'" in out.stderr
+
+
+def test_inloop_reports_the_scorer_inside_invoke_cold_and_warm_for_each_prompt_size():
+    report = json.loads(_run("--only", "inloop", "--json"))
+    rows = {(row["size"], row["variant"]): row for row in report["rows"]}
+    for size in ("2 B", "2 KB", "100 KB"):
+        for variant in ("inside invoke", "after another variant", "again at once (warm)"):
+            assert rows[(size, f"HeuristicScorer.rate {variant}")]["p50_us"] > 0

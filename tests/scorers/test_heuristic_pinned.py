@@ -1,7 +1,8 @@
 """Pinned `HeuristicScorer` outputs: the exact score and reason for a spread of inputs.
 
 A regression guard: recorded from the set-lookup scorer (the rewrite for speed). A change of weights or signals
-that is meant to change scores updates these values in the same commit.
+that is meant to change scores updates these values in the same commit. 0.3 reads 256 characters at each end of
+the newest user turn instead of 1,024 (only "windowed 1 MB" moved); ``window=1024`` gives the 0.2 scores back.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ PINNED = {
     "image part": (0.038543321452784704, "simple=1.00, attachments=0.50, questions=0.33"),
     "unicode maths": (0.6258142286343583, "reasoning=1.00, math=1.00, length=0.20"),
     "block and semicolons": (0.468962026839628, "code=0.67, steps=0.75, math=0.33, length=0.21"),
-    "windowed 1 MB": (0.9918374288468401, "length=1.00, reasoning=1.00, code=1.00, math=1.00"),
+    "windowed 1 MB": (0.9878715650157257, "length=1.00, reasoning=1.00, code=1.00, math=1.00"),
     "windowed 20 KB of code": (0.8455347349164652, "length=1.00, code=1.00, math=1.00"),
     "good morning and markdown": (0.13153570818216695, "simple=0.60, reasoning=0.33, steps=0.50, length=0.20"),
     "single keyword": (0.10125717724657173, "code=0.17"),
@@ -71,3 +72,15 @@ def test_score_and_reason_are_pinned(name):
     score = HeuristicScorer().explain(CASES[name])
     assert score.reason == PINNED[name][1]
     assert score.value == pytest.approx(PINNED[name][0], abs=1e-12)
+
+
+# What 0.2 (1 KB windows) gave where 0.3's default differs; every other case above is the same with window=1024.
+PINNED_0_2 = {"windowed 1 MB": (0.9918374288468401, "length=1.00, reasoning=1.00, code=1.00, math=1.00")}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_1024_character_window_gives_the_0_2_scores(name):
+    score = HeuristicScorer(window=1024).explain(CASES[name])
+    value, reason = PINNED_0_2.get(name, PINNED[name])
+    assert score.reason == reason
+    assert score.value == pytest.approx(value, abs=1e-12)
