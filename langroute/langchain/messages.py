@@ -7,7 +7,7 @@ from typing import Final
 
 from langchain_core.messages import BaseMessage, ChatMessage
 
-from langroute.conversation import Conversation, Role, as_conversation
+from langroute.conversation import Conversation, Role, Turn, as_conversation
 
 __all__ = ["to_conversation", "tool_loop_model"]
 
@@ -29,12 +29,19 @@ def to_conversation(
     tool_loop_model: str | None = None,
 ) -> Conversation:
     """Read LangChain messages as a `Conversation`; a `ChatMessage` with an unknown role counts as ``user``."""
-    return as_conversation(
-        [(_role(m), m.content) for m in messages],
-        has_tools=has_tools,
-        structured_output=structured_output,
-        tool_loop_model=tool_loop_model,
-    )
+    turns = []
+    for message in messages:  # the common case: plain-text messages of the known types, read directly
+        role = _ROLES.get(message.type)
+        content = message.content
+        if role is None or type(content) is not str:  # ChatMessage, content parts: the general reader
+            return as_conversation(
+                [(_role(m), m.content) for m in messages],
+                has_tools=has_tools,
+                structured_output=structured_output,
+                tool_loop_model=tool_loop_model,
+            )
+        turns.append(Turn(role, content))
+    return Conversation(tuple(turns), 0, False, has_tools, structured_output, tool_loop_model)
 
 
 def tool_loop_model(messages: Sequence[BaseMessage], names: Collection[str]) -> str | None:
