@@ -51,6 +51,11 @@ class RoutingStats(BaseCallbackHandler):
     at the outermost router (whose decision keeps the inner one under ``"inner"``).
     """
 
+    run_inline = True
+    """Count on the event loop in async calls (the handlers only add to counters under a lock). Otherwise LangChain
+    sends every event of a sync handler through the loop's thread pool, which delays each call under heavy
+    concurrency and can push healthy candidates past ``timeout=``."""
+
     def __init__(self) -> None:
         self._tally = RoutingTally()
         self._lock = threading.Lock()
