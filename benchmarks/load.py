@@ -15,7 +15,7 @@ Scenarios (``--only``), each over three priced candidates (small, medium, large)
 - ``latency``: healthy candidates; the routed call and the candidate called directly, in interleaved rounds of N
   concurrent calls (async) and of an N-item thread pool (sync): p50/p99 latency and what routing adds.
 - ``memory``: tracemalloc over two rounds of the ``ainvoke`` and ``batch`` scenarios: bytes retained per call,
-  growth in the second round (flat memory: ~0), peak per call in flight.
+  growth in the second round (flat memory: ~0), and the peak over the baseline per call of a round.
 
 Faults are seeded per (call, candidate), so a run is reproducible whatever the interleaving: each attempt raises a
 provider-like error with probability ``--fail`` (0.3) and hangs (never answers) with probability ``--hang`` (0.1);
@@ -796,10 +796,15 @@ class LatencyRow:
     added_p99_ms: float | None
     round_p50_ms: tuple[float, float]  # lowest and highest p50 of one round: the run's noise
     calls_per_s: float
+    errors: int  # calls that raised or did not return (healthy candidates: a timeout under load); not timed
 
 
 def latency_rows(
-    mode: str, samples: Mapping[str, list[list[float]]], walls: Mapping[str, list[float]], n: int
+    mode: str,
+    samples: Mapping[str, list[list[float]]],
+    walls: Mapping[str, list[float]],
+    errors: Mapping[str, int],
+    n: int,
 ) -> list[LatencyRow]:
     base = [s for r in samples["direct"] for s in r]
     base50, base99 = statistics.median(base), percentile(base, 0.99)
@@ -818,30 +823,39 @@ def latency_rows(
                 *added,
                 (min(per_round), max(per_round)),
                 n / statistics.median(walls[variant]),
+                errors[variant],
             )
         )
     return rows
 
 
 def scenario_latency(n: int, rounds: int, args: argparse.Namespace) -> list[LatencyRow]:
+    """Healthy candidates: the direct call and four routed variants, each round of `n` calls in turn (the order
+    rotates every round), after a warm-up round; p50/p99 pooled over the rounds."""
     healthy, ledger = Faults(args.seed, 0.0, 0.0), Ledger()
-    bare = chat_router(healthy, ledger, None, args.latency)
-    guarded = chat_router(healthy, ledger, args.timeout, args.latency)
     direct = LoadChatModel(label="small", faults=healthy, ledger=ledger, latency=args.latency)
-    stats = RoutingStats()
-    config: Any = {"callbacks": [stats]}
+    plain = chat_router(healthy, ledger, None, args.latency)
+    limited = chat_router(healthy, ledger, args.timeout, args.latency)
+    counted: Any = {"callbacks": [RoutingStats()]}
+    timeout = f"timeout={args.timeout:g}"
     variants: dict[str, tuple[Callable[[int], Awaitable[Any]], Callable[[int], Any]]] = {
         "direct": (lambda i: direct.ainvoke(prompt(i)), lambda i: direct.invoke(prompt(i))),
-        "routed": (lambda i: bare.ainvoke(prompt(i)), lambda i: bare.invoke(prompt(i))),
-        f"routed, timeout={args.timeout:g}, RoutingStats": (
-            lambda i: guarded.ainvoke(prompt(i), config=config),
-            lambda i: guarded.invoke(prompt(i), config=config),
+        "routed": (lambda i: plain.ainvoke(prompt(i)), lambda i: plain.invoke(prompt(i))),
+        f"routed, {timeout}": (lambda i: limited.ainvoke(prompt(i)), lambda i: limited.invoke(prompt(i))),
+        "routed, RoutingStats": (
+            lambda i: plain.ainvoke(prompt(i), config=counted),
+            lambda i: plain.invoke(prompt(i), config=counted),
+        ),
+        f"routed, {timeout}, RoutingStats": (
+            lambda i: limited.ainvoke(prompt(i), config=counted),
+            lambda i: limited.invoke(prompt(i), config=counted),
         ),
     }
     rows: list[LatencyRow] = []
     for mode in ("async", "sync"):
         samples: dict[str, list[list[float]]] = {name: [] for name in variants}
         walls: dict[str, list[float]] = {name: [] for name in variants}
+        errors = dict.fromkeys(variants, 0)
         names = list(variants)
         for r in range(rounds + 1):  # round 0 warms up
             for name in names[r % len(names) :] + names[: r % len(names)]:  # rotate the order each round
@@ -853,10 +867,12 @@ def scenario_latency(n: int, rounds: int, args: argparse.Namespace) -> list[Late
                     results = threaded(n, variants[name][1], args.concurrency, args.budget)
                 wall = time.perf_counter() - start
                 if r:
-                    samples[name].append([s for kind, _, s in filter(None, results) if kind == "answered" and s])
+                    timed = [seconds for kind, _, seconds in filter(None, results) if kind == "answered" and seconds]
+                    samples[name].append(timed)
                     walls[name].append(wall)
+                    errors[name] += n - len(timed)
         label = f"async, {n} concurrent" if mode == "async" else f"sync, {n} calls on {args.concurrency} threads"
-        rows += latency_rows(label, samples, walls, n)
+        rows += latency_rows(label, samples, walls, errors, n)
     ledger.settle()
     return rows
 
@@ -870,7 +886,7 @@ class MemoryRow:
     calls: int
     retained_b_per_call: float
     growth_b_per_call: float  # in the second round: ~0 when memory is flat
-    peak_kb_per_call: float  # peak over the baseline, per call in flight
+    peak_kb_per_call: float  # peak over the baseline during a round, per call of the round
 
 
 def memory_row(mode: str, n: int, args: argparse.Namespace) -> MemoryRow:
@@ -906,13 +922,12 @@ def memory_row(mode: str, n: int, args: argparse.Namespace) -> MemoryRow:
         tracemalloc.stop()
         ledger.release.set()
     label = f"ainvoke x{n} concurrent" if mode == "ainvoke" else f"batch x{n}, {args.concurrency} threads"
-    in_flight = n if mode == "ainvoke" else args.concurrency
     return MemoryRow(
         f"{label} ({args.fail:.0%} failing, {args.hang:.0%} hung)",
         n,
         (after[0] - base) / n,
         (after[1] - after[0]) / n,
-        (peak - base) / in_flight / 1024,
+        (peak - base) / n / 1024,
     )
 
 
@@ -959,12 +974,12 @@ def markdown(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"]
     lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells:
-        lines.append(
-            "| "
-            + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
-            + " |"
-        )
+    for row, raw in zip(cells, rows, strict=True):
+        padded = [
+            c.ljust(w) if i < 2 and isinstance(v, str) else c.rjust(w)
+            for i, (c, w, v) in enumerate(zip(row, widths, raw, strict=True))
+        ]
+        lines.append("| " + " | ".join(padded) + " |")
     return "\n".join(lines)
 
 
@@ -1046,7 +1061,17 @@ def report(
         ]
         lines.append(
             markdown(
-                ("mode", "variant", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms", "p50 per round ms", "calls/s"),
+                (
+                    "mode",
+                    "variant",
+                    "p50 ms",
+                    "p99 ms",
+                    "added p50 ms",
+                    "added p99 ms",
+                    "p50 per round ms",
+                    "calls/s",
+                    "errors",
+                ),
                 [
                     (
                         r.mode,
@@ -1057,6 +1082,7 @@ def report(
                         r.added_p99_ms,
                         f"{r.round_p50_ms[0]:.1f}-{r.round_p50_ms[1]:.1f}",
                         r.calls_per_s,
+                        r.errors,
                     )
                     for r in latency
                 ],
@@ -1066,7 +1092,7 @@ def report(
         lines += ["", "Memory (tracemalloc, two rounds after a warm-up):", ""]
         lines.append(
             markdown(
-                ("scenario", "calls a round", "retained B/call", "round-2 growth B/call", "peak KB per call in flight"),
+                ("scenario", "calls a round", "retained B/call", "round-2 growth B/call", "peak KB/call"),
                 [(m.scenario, m.calls, m.retained_b_per_call, m.growth_b_per_call, m.peak_kb_per_call) for m in memory],
             )
         )
