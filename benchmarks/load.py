@@ -11,7 +11,7 @@ Scenarios (``--only``), each over three priced candidates (small, medium, large)
 - ``ainvoke``: N concurrent `RouterChatModel.ainvoke` (``asyncio.gather``).
 - ``batch``: one N-item threaded `RouterChatModel.batch` (``max_concurrency``).
 - ``astream`` / ``stream``: N streams (concurrent tasks / threads), each closed by its consumer half-way.
-- ``llama``: N concurrent `RouterLLM.achat`, then N `RouterLLM.chat` on threads.
+- ``llama``: N concurrent `RouterLLM.achat`, N `RouterLLM.chat` on threads, N `astream_chat` closed half-way.
 - ``latency``: healthy candidates; the routed call and the candidate called directly, in interleaved rounds of N
   concurrent calls (async) and of an N-item thread pool (sync): p50/p99 latency and what routing adds.
 - ``memory``: tracemalloc over two rounds of the ``ainvoke`` and ``batch`` scenarios: bytes retained per call,
@@ -28,7 +28,10 @@ invariant as ``ok`` or ``FAIL`` (exit status 1 on a failure):
 - a call raises exactly when every candidate failed for it (computed from the seeded faults);
 - answers come from the candidate their decision names;
 - `RoutingStats` is exact: answered calls == the sum of ``calls``, raised calls == ``failed``; per candidate,
-  ``calls + errors`` == its invocations, provider errors seen == injected, timeouts seen == hung (+ late) calls;
+  ``calls + errors`` == its invocations, provider errors seen == injected, ``errors`` == provider errors +
+  timeouts, and every hung attempt timed out (async: and was cancelled). A healthy attempt slower than the
+  timeout under load also times out: the table counts those as ``late`` (a call may then raise although one of
+  its candidates was healthy, so ``raised`` may exceed ``all failed``);
 - every candidate stream opened is closed; no task is left pending and no thread is left behind (once hung sync
   calls are released: Python cannot stop a thread, so an abandoned sync call runs until its candidate returns).
 
@@ -396,9 +399,7 @@ def account(
         seen_timeouts = decisions.fell[(label, "timeout")] + final[(label, "timeout")]
         cancelled = ledger.get(label, "cancelled")
         hung = ledger.get(label, "hung")
-        # sync: a timed-out call that still answered later ("late", a false timeout under load); async: it was cancelled
-        label_late = seen_timeouts - hung if sync else cancelled - hung
-        late += max(0, label_late)
+        late += max(0, seen_timeouts - hung)  # healthy attempts slower than the timeout: a false timeout under load
         row = summary.get(label, {"calls": 0, "errors": 0})
         invoked = ledger.get(label, "invoked")
         out.check(
@@ -418,12 +419,14 @@ def account(
             f"{row['errors']} vs {seen_errors} + {seen_timeouts}",
         )
         if sync:
-            out.check(f"{label}: every hung call timed out", seen_timeouts >= hung, f"{seen_timeouts} vs {hung} hung")
+            out.check(
+                f"{label}: every hung attempt timed out", seen_timeouts >= hung, f"{seen_timeouts} vs {hung} hung"
+            )
         else:
             out.check(
-                f"{label}: timeouts seen == calls cancelled",
-                seen_timeouts == cancelled and cancelled >= hung,
-                f"{seen_timeouts} seen, {cancelled} cancelled, {hung} hung",
+                f"{label}: every hung attempt timed out and was cancelled",
+                seen_timeouts >= hung and cancelled >= hung,
+                f"{seen_timeouts} timeouts, {cancelled} cancelled, {hung} hung",
             )
         out.timeouts += seen_timeouts
     out.late = late
@@ -580,6 +583,7 @@ def scenario_batch(n: int, args: argparse.Namespace, ledger: Ledger) -> Outcome:
     return out
 
 
+LATENCY_TIMEOUT = 30.0  # seconds: a timeout that does not fire in the latency rounds (see `scenario_latency`)
 HALF = 8  # chunks a stream consumer reads before it closes the stream (the stand-in's answer has ~17)
 
 
@@ -647,6 +651,7 @@ def llama_parts(notes: list[str]) -> tuple[Any, Any, Any] | None:
         from llama_index.core.base.llms.types import (
             ChatMessage,
             ChatResponse,
+            ChatResponseAsyncGen,
             CompletionResponse,
             CompletionResponseGen,
             LLMMetadata,
@@ -720,6 +725,37 @@ def llama_parts(notes: list[str]) -> tuple[Any, Any, Any] | None:
         def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
             yield self.complete(prompt)
 
+        async def astream_chat(self, messages: Sequence[Any], **kwargs: Any) -> ChatResponseAsyncGen:
+            async def chunks() -> ChatResponseAsyncGen:
+                self.ledger.add(self.label, "opened")
+                try:
+                    fate = self._fate(messages)
+                    try:
+                        if fate == "hang":
+                            self.ledger.add(self.label, "hung")
+                            self.ledger.add(self.label, "hung_async")
+                            await asyncio.Event().wait()
+                        if self.latency:
+                            await asyncio.sleep(self.latency)
+                    except asyncio.CancelledError:
+                        self.ledger.add(self.label, "cancelled")
+                        raise
+                    whole = self._answer(messages)
+                    text = ""
+                    for word in re.split(r"(\s)", str(whole.message.content)):
+                        text += word
+                        yield ChatResponse(message=ChatMessage(role="assistant", content=text), delta=word)
+                        await asyncio.sleep(0)
+                    yield ChatResponse(
+                        message=ChatMessage(role="assistant", content=text),
+                        delta="",
+                        additional_kwargs=whole.additional_kwargs,
+                    )
+                finally:
+                    self.ledger.add(self.label, "closed")
+
+            return chunks()
+
     return LoadLLM, RouterLLM, RoutingStats
 
 
@@ -742,8 +778,11 @@ def scenario_llama(n: int, args: argparse.Namespace, notes: list[str]) -> list[O
             if isinstance(event, RoutingDecisionEvent) and event.outer_id is None:
                 self.decisions.seen(event.decision_dict())
 
-    def answer(response: Any) -> tuple[str, str]:
+    def llama_answer(response: Any) -> tuple[str, str]:
         return response.additional_kwargs["langroute"]["model"], str(response.message.content)
+
+    def llama_stream_answer(chunks: list[Any]) -> tuple[str, str]:
+        return chunks[0].additional_kwargs["langroute"]["model"], str(chunks[-1].message.content)
 
     def one(mode: str, ledger: Ledger) -> Outcome:
         faults = Faults(args.seed, args.fail, args.hang)
@@ -767,20 +806,40 @@ def scenario_llama(n: int, args: argparse.Namespace, notes: list[str]) -> list[O
                 results, tasks_left = asyncio.run(gather(n, call, args.budget))
                 out = Outcome(f"RouterLLM.achat x{n} concurrent", n, wall_s=time.perf_counter() - start)
                 out.check("no task left pending", tasks_left == 0, f"{tasks_left} tasks")
-            else:
+            elif mode == "chat":
 
                 def chat(i: int) -> Any:
                     return llm.chat([ChatMessage(role="user", content=prompt(i))])
 
                 results = threaded(n, chat, args.concurrency, args.budget)
                 out = Outcome(f"RouterLLM.chat x{n}, {args.concurrency} threads", n, wall_s=time.perf_counter() - start)
+            else:
+
+                async def consume(i: int) -> list[Any]:
+                    stream = await llm.astream_chat([ChatMessage(role="user", content=prompt(i))])
+                    chunks: list[Any] = []
+                    try:
+                        async for chunk in stream:
+                            chunks.append(chunk)
+                            if len(chunks) == HALF:
+                                break
+                    finally:
+                        await stream.aclose()
+                    return chunks
+
+                results, tasks_left = asyncio.run(gather(n, consume, args.budget))
+                out = Outcome(
+                    f"RouterLLM.astream_chat x{n} concurrent, closed half-way", n, wall_s=time.perf_counter() - start
+                )
+                out.check("no task left pending", tasks_left == 0, f"{tasks_left} tasks")
+            answer = llama_stream_answer if mode == "astream_chat" else llama_answer
             account(out, results, faults, ledger, stats, decisions, list(PRICES), answer, sync=mode == "chat")
         finally:
             root.event_handlers.remove(stats)
             root.event_handlers.remove(handler)
         return out
 
-    return [checked(lambda ledger: one("achat", ledger)), checked(lambda ledger: one("chat", ledger))]
+    return [checked(lambda ledger, mode=mode: one(mode, ledger)) for mode in ("achat", "chat", "astream_chat")]
 
 
 # -- latency: routed vs direct, healthy candidates ----------------------------------------------------------------
@@ -797,6 +856,7 @@ class LatencyRow:
     round_p50_ms: tuple[float, float]  # lowest and highest p50 of one round: the run's noise
     calls_per_s: float
     errors: int  # calls that raised or did not return (healthy candidates: a timeout under load); not timed
+    attempts_per_call: float = 1.0  # candidate calls per routed call, async and sync together (> 1: fallbacks)
 
 
 def latency_rows(
@@ -831,13 +891,18 @@ def latency_rows(
 
 def scenario_latency(n: int, rounds: int, args: argparse.Namespace) -> list[LatencyRow]:
     """Healthy candidates: the direct call and four routed variants, each round of `n` calls in turn (the order
-    rotates every round), after a warm-up round; p50/p99 pooled over the rounds."""
-    healthy, ledger = Faults(args.seed, 0.0, 0.0), Ledger()
-    direct = LoadChatModel(label="small", faults=healthy, ledger=ledger, latency=args.latency)
-    plain = chat_router(healthy, ledger, None, args.latency)
-    limited = chat_router(healthy, ledger, args.timeout, args.latency)
+    rotates every round), after a warm-up round; p50/p99 pooled over the rounds.
+
+    The timeout here (`LATENCY_TIMEOUT`) never fires, so its rows show what the timeout machinery costs; a timeout
+    near the loaded latency makes healthy attempts time out and fall back (``attempts/call`` > 1).
+    """
+    healthy = Faults(args.seed, 0.0, 0.0)
+    ledgers = {name: Ledger() for name in ("direct", "plain", "limited")}
+    direct = LoadChatModel(label="small", faults=healthy, ledger=ledgers["direct"], latency=args.latency)
+    plain = chat_router(healthy, ledgers["plain"], None, args.latency)
+    limited = chat_router(healthy, ledgers["limited"], LATENCY_TIMEOUT, args.latency)
     counted: Any = {"callbacks": [RoutingStats()]}
-    timeout = f"timeout={args.timeout:g}"
+    timeout = f"timeout={LATENCY_TIMEOUT:g}"
     variants: dict[str, tuple[Callable[[int], Awaitable[Any]], Callable[[int], Any]]] = {
         "direct": (lambda i: direct.ainvoke(prompt(i)), lambda i: direct.invoke(prompt(i))),
         "routed": (lambda i: plain.ainvoke(prompt(i)), lambda i: plain.invoke(prompt(i))),
@@ -873,7 +938,11 @@ def scenario_latency(n: int, rounds: int, args: argparse.Namespace) -> list[Late
                     errors[name] += n - len(timed)
         label = f"async, {n} concurrent" if mode == "async" else f"sync, {n} calls on {args.concurrency} threads"
         rows += latency_rows(label, samples, walls, errors, n)
-    ledger.settle()
+    calls = n * (rounds + 1) * 2  # each variant: every round, async and sync
+    for row in rows:
+        ledger = ledgers["direct" if row.variant == "direct" else "limited" if "timeout" in row.variant else "plain"]
+        shared = 1 if row.variant == "direct" else 2  # two routed variants share each router
+        row.attempts_per_call = ledger.total("invoked") / (calls * shared)
     return rows
 
 
@@ -1071,6 +1140,7 @@ def report(
                     "p50 per round ms",
                     "calls/s",
                     "errors",
+                    "attempts/call",
                 ),
                 [
                     (
@@ -1083,6 +1153,7 @@ def report(
                         f"{r.round_p50_ms[0]:.1f}-{r.round_p50_ms[1]:.1f}",
                         r.calls_per_s,
                         r.errors,
+                        f"{r.attempts_per_call:.2f}",
                     )
                     for r in latency
                 ],
