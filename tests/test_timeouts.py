@@ -64,6 +64,17 @@ async def test_async_call_is_cancelled_on_timeout():
     assert await acall(asyncio.sleep(0, result=3), None, "fast") == 3
 
 
+async def test_a_candidates_own_timeout_error_escapes_unchanged():
+    class ReadTimeout(TimeoutError):
+        """A client library's own timeout (aiohttp's ServerTimeoutError is a TimeoutError)."""
+
+    async def own_client_timeout() -> None:
+        raise ReadTimeout("read timed out")
+
+    with pytest.raises(ReadTimeout, match="read timed out"):
+        await acall(own_client_timeout(), 5, "slow")
+
+
 def test_stream_chunks_time_out_and_end():
     pool = TimeoutPool()
     release = threading.Event()
