@@ -33,6 +33,21 @@ def test_sync_call_runs_in_the_callers_context_and_returns():
     pool.shutdown()
 
 
+def test_hung_calls_holding_every_pool_thread_do_not_time_out_a_healthy_call():
+    """Abandoned hung calls keep their threads; a healthy call must still run at once, not queue behind them."""
+    pool = TimeoutPool(max_workers=2)
+    release = threading.Event()
+    for _ in range(3):
+        with pytest.raises(CandidateTimeoutError):
+            call(lambda: release.wait(30), 0.01, "hung", pool)
+    VAR.set("caller")
+    assert call(VAR.get, 5, "healthy", pool) == "caller"  # on a thread of its own, in the caller's context
+    with pytest.raises(ZeroDivisionError):
+        call(lambda: 1 / 0, 5, "broken", pool)  # its error reaches the caller too
+    release.set()
+    pool.shutdown()
+
+
 async def test_async_call_is_cancelled_on_timeout():
     cancelled = asyncio.Event()
 
@@ -47,6 +62,17 @@ async def test_async_call_is_cancelled_on_timeout():
         await acall(hang(), 0.01, "slow")
     assert cancelled.is_set()
     assert await acall(asyncio.sleep(0, result=3), None, "fast") == 3
+
+
+async def test_a_candidates_own_timeout_error_escapes_unchanged():
+    class ReadTimeout(TimeoutError):
+        """A client library's own timeout (aiohttp's ServerTimeoutError is a TimeoutError)."""
+
+    async def own_client_timeout() -> None:
+        raise ReadTimeout("read timed out")
+
+    with pytest.raises(ReadTimeout, match="read timed out"):
+        await acall(own_client_timeout(), 5, "slow")
 
 
 def test_stream_chunks_time_out_and_end():

@@ -214,6 +214,9 @@ def stream(
                 chunk = timeouts.next_chunk(chunks, timeout, name, router.pool)
                 if chunk is not timeouts.END:
                     tally.add(chunk)
+        except GeneratorExit:  # the consumer closed the stream: the candidate answered, as far as it was read
+            attempts.finish(tally.input_tokens, tally.output_tokens)
+            raise
         except Exception as exc:
             attempts.broke(exc)  # counted against the candidate; after the first chunk the stream cannot fall back
             raise
@@ -262,6 +265,9 @@ async def astream(
                 chunk = await timeouts.anext_chunk(chunks, timeout, name)
                 if chunk is not timeouts.END:
                     tally.add(chunk)
+        except GeneratorExit:  # the consumer closed the stream: the candidate answered, as far as it was read
+            attempts.finish(tally.input_tokens, tally.output_tokens)
+            raise
         except Exception as exc:
             attempts.broke(exc)  # counted against the candidate; after the first chunk the stream cannot fall back
             raise

@@ -51,6 +51,11 @@ class RoutingStats(BaseCallbackHandler):
     at the outermost router (whose decision keeps the inner one under ``"inner"``).
     """
 
+    run_inline = True
+    """Count on the event loop in async calls (the handlers only add to counters under a lock). Otherwise LangChain
+    sends every event of a sync handler through the loop's thread pool, which delays each call under heavy
+    concurrency and can push healthy candidates past ``timeout=``."""
+
     def __init__(self) -> None:
         self._tally = RoutingTally()
         self._lock = threading.Lock()
@@ -76,8 +81,26 @@ class RoutingStats(BaseCallbackHandler):
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Count the answer of a router run (its message carries the final decision, with the cost)."""
+        if self._end(run_id) and not self._answered(run_id, response):
+            self._tally.forget(run_id)
+
+    def on_llm_error(
+        self, error: BaseException, *, run_id: UUID, response: LLMResult | None = None, **kwargs: Any
+    ) -> None:
+        """Count a router run that raised to its caller (every candidate failed, or its stream broke).
+
+        A stream its consumer closed early (``GeneratorExit``) counts as answered by the candidate that was
+        streaming, as in the LlamaIndex adapter; a cancelled call is neither answered nor failed.
+        """
         if not self._end(run_id):
             return
+        if isinstance(error, Exception):
+            self._tally.failed(run_id)
+        elif response is None or not self._answered(run_id, response):
+            self._tally.forget(run_id)
+
+    def _answered(self, run_id: UUID, response: LLMResult) -> bool:
+        """Count `response` as the answer of `run_id` if it carries a decision; whether it did."""
         usage = (response.llm_output or {}).get(USAGE_KEY) or {}
         for generations in response.generations:
             for generation in generations:
@@ -86,13 +109,8 @@ class RoutingStats(BaseCallbackHandler):
                 decision = generation.message.response_metadata.get("langroute")
                 if isinstance(decision, Mapping):
                     self._tally.answered(run_id, decision, usage.get("input_tokens"), usage.get("output_tokens"))
-                    return
-        self._tally.forget(run_id)
-
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """Count a router run that raised to its caller (every candidate failed, or its stream broke)."""
-        if self._end(run_id):
-            self._tally.failed(run_id)
+                    return True
+        return False
 
     def _end(self, run_id: UUID) -> bool:
         """Whether `run_id` is a routed call this handler counts (and stop tracking it)."""
