@@ -17,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import queue
 import threading
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 from langroute.errors import CandidateTimeoutError
 
@@ -34,62 +36,94 @@ END: Final = object()
 
 
 class TimeoutPool:
-    """Threads for sync calls with a timeout (owned by one router, started lazily, never at import time).
+    """Daemon threads for sync calls with a timeout (owned by one router, started lazily, never at import time).
 
-    A call runs on an idle pool thread, or on a new daemon thread when all `max_workers` are busy, for instance
-    held by hung calls abandoned after their timeout: it never waits in a queue, where its timeout would run out
-    before its candidate is even called (and healthy candidates would time out behind a hung one).
+    A call runs on an idle thread, or on a new one when none is idle (for instance while hung calls abandoned after
+    their timeout hold the others): it never waits in a queue, where its timeout would run out before its candidate
+    is even called. The threads are daemon threads, so a candidate that hangs forever cannot keep the process from
+    exiting; an idle thread ends after `idle_seconds`, at most `max_idle` wait for work, and all idle threads end
+    when the pool is shut down or garbage-collected (with its router).
     """
 
-    def __init__(self, max_workers: int = 32) -> None:
-        self.max_workers = max_workers
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
-        self._busy = 0  # calls submitted to the pool and not yet finished
+    def __init__(self, max_idle: int = 32, idle_seconds: float = 5.0) -> None:
+        self._workers = _Workers(max_idle, idle_seconds)
+        weakref.finalize(self, self._workers.close)
+
+    @property
+    def threads(self) -> int:
+        """Worker threads alive (busy or idle)."""
+        return self._workers.threads
 
     def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
         """Run `fn` on a worker thread in a copy of the caller's context (tracing and callbacks follow)."""
-        context = contextvars.copy_context()
-        with self._lock:
-            pool = None
-            if self._busy < self.max_workers:
-                self._busy += 1
-                if self._pool is None:
-                    self._pool = concurrent.futures.ThreadPoolExecutor(self.max_workers, "langroute-timeout")
-                pool = self._pool
-        if pool is None:
-            return _on_new_thread(context, fn)
-        future = pool.submit(context.run, fn)
-        future.add_done_callback(self._finished)
-        return future
-
-    def _finished(self, future: concurrent.futures.Future[Any]) -> None:
-        with self._lock:
-            self._busy -= 1
+        return self._workers.submit(fn)
 
     def shutdown(self) -> None:
-        """Stop the pool's threads once their calls end."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        """Let idle threads end now and busy ones when their call returns (later calls each get a thread that ends
+        with the call)."""
+        self._workers.close()
 
 
-def _on_new_thread(context: contextvars.Context, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
-    """Run `fn` in `context` on a new daemon thread (it ends when `fn` returns)."""
-    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+class _Workers:
+    """The threads and the task queue of a `TimeoutPool` (apart from it, so that the threads do not keep the pool
+    alive: when the pool is collected, its finalizer closes this)."""
 
-    def run() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            result = context.run(fn)
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller, as a pool thread does
-            future.set_exception(exc)
-        else:
-            future.set_result(result)
+    def __init__(self, max_idle: int, idle_seconds: float) -> None:
+        self.max_idle = max_idle
+        self.idle_seconds = idle_seconds
+        self._tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()  # None wakes an idle thread to end
+        self._lock = threading.Lock()
+        self._idle = 0  # threads waiting for a task and not yet promised one
+        self._closing = False
+        self.threads = 0  # threads alive
 
-    threading.Thread(target=run, name="langroute-timeout-extra", daemon=True).start()
-    return future
+    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        with self._lock:
+            spawn = self._idle == 0
+            if spawn:
+                self.threads += 1
+            else:
+                self._idle -= 1  # promised this task
+        self._tasks.put((future, contextvars.copy_context(), fn))
+        if spawn:
+            threading.Thread(target=self._work, name="langroute-timeout", daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            try:
+                task = self._tasks.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:  # not promised a task: retire
+                        self._idle -= 1
+                        self.threads -= 1
+                        return
+                continue  # a task is on its way to this thread
+            if task is not None and task[0].set_running_or_notify_cancel():
+                future, context, fn = task
+                try:
+                    result = context.run(fn)
+                except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            with self._lock:
+                if self._closing or self._idle >= self.max_idle:
+                    self.threads -= 1
+                    return
+                self._idle += 1
+
+    def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            idle, self._idle = self._idle, 0
+        for _ in range(idle):
+            self._tasks.put(None)
+
+
+_Task: TypeAlias = "tuple[concurrent.futures.Future[Any], contextvars.Context, Callable[[], Any]]"
 
 
 def call(fn: Callable[[], T], timeout: float | None, candidate: str, pool: TimeoutPool) -> T:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -35,7 +38,7 @@ def test_sync_call_runs_in_the_callers_context_and_returns():
 
 def test_hung_calls_holding_every_pool_thread_do_not_time_out_a_healthy_call():
     """Abandoned hung calls keep their threads; a healthy call must still run at once, not queue behind them."""
-    pool = TimeoutPool(max_workers=2)
+    pool = TimeoutPool(max_idle=2)
     release = threading.Event()
     for _ in range(3):
         with pytest.raises(CandidateTimeoutError):
@@ -103,3 +106,25 @@ async def test_async_stream_chunks_time_out():
     assert await anext_chunk(stream, 1, "s") == "a"
     with pytest.raises(CandidateTimeoutError):
         await anext_chunk(stream, 0.01, "s")
+
+
+def test_idle_threads_end_and_are_reused():
+    pool = TimeoutPool(max_idle=1, idle_seconds=0.05)
+    assert [call(lambda i=i: i, 5, "c", pool) for i in range(3)] == [0, 1, 2]
+    assert pool.threads == 1  # one thread served the three calls in turn
+    deadline = time.monotonic() + 30
+    while pool.threads and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pool.threads == 0  # idle past idle_seconds: it ended
+
+
+def test_a_candidate_that_hangs_forever_does_not_keep_the_process_alive():
+    """Regression: pool threads were joined at interpreter exit, so a script with a hung sync candidate never ended."""
+    script = (
+        "import threading; from langroute.timeouts import TimeoutPool, call\n"
+        "from langroute.errors import CandidateTimeoutError\n"
+        "try:\n    call(threading.Event().wait, 0.01, 'hung', TimeoutPool())\n"
+        "except CandidateTimeoutError:\n    print('timed out')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "timed out")
