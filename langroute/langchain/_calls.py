@@ -125,15 +125,19 @@ def invoke(
     messages: list[BaseMessage],
     decision: RoutingDecision,
     run_manager: CallbackManagerForLLMRun | None,
+    inherited: RunnableConfig | None = None,
 ) -> tuple[AIMessage, Any]:
-    """Try the candidates until one answers (and passes the checks): (the tagged answer, what the caller gets)."""
+    """Try the candidates until one answers (and passes the checks): (the tagged answer, what the caller gets).
+
+    The candidate's run is a child of `run_manager`'s; without one (no handler listens), it gets `inherited`.
+    """
     attempts = router.attempts(decision, call.conversation)
     quiet = attempts.checks
-    child = child_manager(run_manager, CallbackManager, quiet=quiet, outer=call.outer(decision))
+    config = _child_config(run_manager, CallbackManager, inherited, quiet, call.outer(decision))
     for attempt in attempts:
         report(attempt, run_manager)
         runnable = call.model(attempt)
-        request = partial(runnable.invoke, messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
+        request = partial(runnable.invoke, messages, config, stop=call.stop, **call.kwargs)
         try:
             reply = call.parse(timeouts.call(request, attempts.timeout, attempt.model, router.pool))
         except Exception as exc:  # noqa: BLE001 - the fallback boundary
@@ -151,15 +155,16 @@ async def ainvoke(
     messages: list[BaseMessage],
     decision: RoutingDecision,
     run_manager: AsyncCallbackManagerForLLMRun | None,
+    inherited: RunnableConfig | None = None,
 ) -> tuple[AIMessage, Any]:
     """Async `invoke` (async checks are awaited)."""
     attempts = router.attempts(decision, call.conversation)
     quiet = attempts.checks
-    child = child_manager(run_manager, AsyncCallbackManager, quiet=quiet, outer=call.outer(decision))
+    config = _child_config(run_manager, AsyncCallbackManager, inherited, quiet, call.outer(decision))
     for attempt in attempts:
         await areport(attempt, run_manager)
         runnable = call.model(attempt)
-        request = runnable.ainvoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
+        request = runnable.ainvoke(messages, config, stop=call.stop, **call.kwargs)
         try:
             reply = call.parse(await timeouts.acall(request, attempts.timeout, attempt.model))
         except Exception as exc:  # noqa: BLE001 - the fallback boundary
@@ -182,19 +187,20 @@ def stream(
     call: Call,
     messages: list[BaseMessage],
     decision: RoutingDecision,
-    run_manager: CallbackManagerForLLMRun,
+    run_manager: CallbackManagerForLLMRun | None,
     run_id: UUID | None,
+    inherited: RunnableConfig | None = None,
 ) -> Iterator[AIMessageChunk]:
     """Stream the chosen candidate's own chunks; the first carries the decision, a last one the cost (if priced)."""
     if buffers(router):
-        message, _ = invoke(router, call, messages, decision, run_manager)
+        message, _ = invoke(router, call, messages, decision, run_manager, inherited)
         yield replay(message, run_manager)
         return
     attempts = router.attempts(decision, call.conversation)
-    child = child_manager(run_manager, CallbackManager, outer=call.outer(decision))
+    child = _child_config(run_manager, CallbackManager, inherited, False, call.outer(decision))
     for attempt in attempts:
         report(attempt, run_manager)
-        config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
+        config: RunnableConfig = {**child, "run_id": run_id} if run_id else child
         chunks = call.model(attempt).stream(messages, config, stop=call.stop, **call.kwargs)
         timeout, name = attempts.stream_timeout, attempt.model
         try:
@@ -230,19 +236,20 @@ async def astream(
     call: Call,
     messages: list[BaseMessage],
     decision: RoutingDecision,
-    run_manager: AsyncCallbackManagerForLLMRun,
+    run_manager: AsyncCallbackManagerForLLMRun | None,
     run_id: UUID | None,
+    inherited: RunnableConfig | None = None,
 ) -> AsyncIterator[AIMessageChunk]:
     """Async `stream`."""
     if buffers(router):
-        message, _ = await ainvoke(router, call, messages, decision, run_manager)
+        message, _ = await ainvoke(router, call, messages, decision, run_manager, inherited)
         yield await areplay(message, run_manager)
         return
     attempts = router.attempts(decision, call.conversation)
-    child = child_manager(run_manager, AsyncCallbackManager, outer=call.outer(decision))
+    child = _child_config(run_manager, AsyncCallbackManager, inherited, False, call.outer(decision))
     for attempt in attempts:
         await areport(attempt, run_manager)
-        config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
+        config: RunnableConfig = {**child, "run_id": run_id} if run_id else child
         chunks = call.model(attempt).astream(messages, config, stop=call.stop, **call.kwargs)
         timeout, name = attempts.stream_timeout, attempt.model
         try:
@@ -271,6 +278,15 @@ async def astream(
         if final.cost_usd is not None:
             yield cost_chunk(last.id, final)
         return
+
+
+def _child_config(
+    run_manager: Any, manager_cls: type[Any], inherited: RunnableConfig | None, quiet: bool, outer: str | None
+) -> RunnableConfig:
+    """The candidate's config: a child of the router's run, or (no run) what the caller's config passes on."""
+    if run_manager is None and inherited is not None:
+        return inherited
+    return {"callbacks": child_manager(run_manager, manager_cls, quiet=quiet, outer=outer)}
 
 
 def _close(chunks: Iterator[Any]) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Final, Literal, cast
 from langchain_core.callbacks import (
     AsyncCallbackManager,
     AsyncCallbackManagerForLLMRun,
+    BaseCallbackManager,
     CallbackManager,
     CallbackManagerForLLMRun,
 )
@@ -467,6 +468,10 @@ class RouterChatModel(BaseChatModel):
         router = self.router
         run_id = config.pop("run_id", None) or uuid7()
         decision = call.decide(router, str(run_id))
+        if not self._listened(CallbackManager, config):  # nobody would see the router's run: do not open one
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            return _calls.invoke(router, call, messages, decision, None, _inherited(config))[1]
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
             self._serialized, [messages], run_id=run_id, **start_args
@@ -496,6 +501,10 @@ class RouterChatModel(BaseChatModel):
         router = self.router
         run_id = config.pop("run_id", None) or uuid7()
         decision = await call.adecide(router, str(run_id))
+        if not self._listened(AsyncCallbackManager, config):
+            if self.rate_limiter:
+                await self.rate_limiter.aacquire(blocking=True)
+            return (await _calls.ainvoke(router, call, messages, decision, None, _inherited(config)))[1]
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
             self._serialized, [messages], run_id=run_id, **start_args
@@ -557,6 +566,11 @@ class RouterChatModel(BaseChatModel):
         token_run_id = config.pop("run_id", None)
         run_id = (token_run_id or uuid7()) if _calls.buffers(router) else uuid7()  # the run that shows tokens
         decision = call.decide(router, str(run_id))
+        if not self._listened(CallbackManager, config):
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            yield from _calls.stream(router, call, messages, decision, None, token_run_id, _inherited(config))
+            return
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = CallbackManager.configure(*manager_args).on_chat_model_start(
             self._serialized, [messages], run_id=run_id, **start_args
@@ -590,6 +604,12 @@ class RouterChatModel(BaseChatModel):
         token_run_id = config.pop("run_id", None)
         run_id = (token_run_id or uuid7()) if _calls.buffers(router) else uuid7()
         decision = await call.adecide(router, str(run_id))
+        if not self._listened(AsyncCallbackManager, config):
+            if self.rate_limiter:
+                await self.rate_limiter.aacquire(blocking=True)
+            async for chunk in _calls.astream(router, call, messages, decision, None, token_run_id, _inherited(config)):
+                yield chunk
+            return
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
         (run_manager,) = await AsyncCallbackManager.configure(*manager_args).on_chat_model_start(
             self._serialized, [messages], run_id=run_id, **start_args
@@ -612,6 +632,16 @@ class RouterChatModel(BaseChatModel):
         if self.disable_streaming is True:
             return False
         return not (self.disable_streaming == "tool_calling" and kwargs.get("tools"))
+
+    def _listened(self, manager_cls: type[BaseCallbackManager], config: RunnableConfig) -> bool:
+        """Whether the router's own run would have a callback handler (the caller's, a tracer, verbose...).
+
+        LangChain's own `configure` decides, so tracing switched on by environment variables or context managers
+        counts. Without a handler the run would reach no one: the call then skips opening it (its invocation
+        parameters, start and end records, the decision event) and the candidate's run is configured as the
+        caller's config says, as if the candidate were called directly.
+        """
+        return bool(manager_cls.configure(config.get("callbacks"), self.callbacks, self.verbose).handlers)
 
     def _run_args(
         self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any], decision: RoutingDecision
@@ -713,3 +743,14 @@ class RouterChatModel(BaseChatModel):
             nested=self._nested,
             kwargs=kwargs,
         )
+
+
+def _inherited(config: RunnableConfig) -> RunnableConfig:
+    """What the candidate inherits from the caller's config when the router opens no run of its own."""
+    inherited: RunnableConfig = {"callbacks": config.get("callbacks")}
+    tags, metadata = config.get("tags"), config.get("metadata")
+    if tags:
+        inherited["tags"] = tags
+    if metadata:
+        inherited["metadata"] = metadata
+    return inherited

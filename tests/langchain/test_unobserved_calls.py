@@ -1,0 +1,73 @@
+"""A call that no callback handler listens to opens no router run; the candidate's run is configured as usual."""
+
+from __future__ import annotations
+
+import asyncio
+
+from langchain_core.tracers.context import collect_runs
+
+from langroute import RouterChatModel
+
+from .helpers import RunLog, fixed, two_models
+
+
+def _router_with_logged_candidates() -> tuple[RouterChatModel, RunLog]:
+    log = RunLog()
+    models = two_models()
+    for model in models.values():
+        model.callbacks = [log]  # the candidate's own handler: it sees only the candidate's runs
+    return RouterChatModel(models=models, scorer=fixed(0.9)), log
+
+
+def test_unobserved_invoke_gives_the_candidate_the_callers_tags_and_metadata():
+    router, log = _router_with_logged_candidates()
+    msg = router.invoke("hi", {"tags": ["checkout"], "metadata": {"user": "u1"}})
+    assert msg.content == "large says hi"
+    assert msg.response_metadata["langroute"]["model"] == "large"
+    (start,) = log.starts  # only the candidate's run: the router opened none
+    assert start["tags"] == ["checkout"]
+    assert start["metadata"]["user"] == "u1"
+    assert start["metadata"]["ls_model_type"] == "chat"
+    assert start["parent"] is None
+    assert log.events == []
+
+
+def test_unobserved_stream_and_async_calls_route_and_tag_the_answer():
+    router, log = _router_with_logged_candidates()
+    chunks = list(router.stream("hi", {"tags": ["t"]}))
+    assert "".join(str(c.content) for c in chunks) == "large says hi"
+    assert chunks[0].response_metadata["langroute"]["model"] == "large"
+    msg = asyncio.run(router.ainvoke("hi", {"metadata": {"k": 1}}))
+    assert msg.response_metadata["langroute"]["model"] == "large"
+
+    async def astream() -> list[str]:
+        return [str(c.content) async for c in router.astream("hi")]
+
+    assert "".join(asyncio.run(astream())) == "large says hi"
+    assert len(log.starts) == 3
+    assert all(s["parent"] is None for s in log.starts)
+    assert log.starts[0]["tags"] == ["t"]
+    assert log.starts[1]["metadata"]["k"] == 1
+
+
+def test_a_handler_of_the_caller_sees_the_router_run_with_the_candidate_as_its_child():
+    router, candidate_log = _router_with_logged_candidates()
+    caller_log = RunLog()
+    msg = router.invoke("hi", {"callbacks": [caller_log]})
+    router_run, candidate_run = caller_log.starts
+    assert router_run["metadata"]["ls_provider"] == "langroute"
+    assert candidate_run["parent"] == router_run["run_id"]
+    assert msg.response_metadata["langroute"]["id"] == str(router_run["run_id"])
+    assert [name for name, _, _ in caller_log.events] == ["langroute_decision"]
+    assert candidate_log.starts[0]["parent"] == router_run["run_id"]
+
+
+def test_a_handler_installed_by_a_context_manager_counts_as_a_listener():
+    router, _ = _router_with_logged_candidates()
+    with collect_runs() as collector:
+        msg = router.invoke("hi")
+    names = [run.name for run in collector.traced_runs]
+    assert names == ["RouterChatModel"]  # the router's run, with the candidate's run as its child
+    (child,) = collector.traced_runs[0].child_runs
+    assert msg.response_metadata["langroute"]["id"] == str(collector.traced_runs[0].id)
+    assert child.parent_run_id == collector.traced_runs[0].id
