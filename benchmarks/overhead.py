@@ -10,6 +10,8 @@ Every variant of one table cell runs in the same loop, interleaved (A B C A B C 
 machine's noise hits them alike. Each row gives p50 and p99 in microseconds and, for routed calls, p50 as a
 ratio to calling the candidate directly in the same loop: on a noisy machine that ratio is the figure.
 
+Rows "RuleClassifier + 3 candidates" and "everything on" switch on what 0.3 added (see `release_variants`).
+
 Sections (``--only``): ``invoke``, ``ainvoke``, ``stream``, ``batch`` (LangChain, at 2 B, 2 KB and 100 KB prompts),
 ``llama`` (LlamaIndex ``MockLLM.chat`` vs ``RouterLLM.chat``), ``scorer`` (scoring alone), ``inloop`` (the same
 scorer timed inside ``RouterChatModel.invoke`` in the invoke loop, and outside it cold and warm), ``import`` (cold
@@ -182,6 +184,7 @@ def langchain_variants(notes: list[str]) -> dict[str, Any]:
     }
     if default.scorer.name != "HeuristicScorer":
         variants[f"RouterChatModel (default: {default.scorer.name})"] = (default, {})
+    variants.update(release_variants(small, large, notes))
     learned = learned_scorer(notes)
     if learned is not None:
         variants["RouterChatModel (LearnedScorer)"] = (RouterChatModel(models=models, scorer=learned), {})
@@ -208,6 +211,61 @@ def langchain_variants(notes: list[str]) -> dict[str, Any]:
             {},
         )
     return variants
+
+
+RULES: list[tuple[str, str]] = [  # ten task rules of the kind the docs show; none matches the benchmark's prompt
+    (r"(?i)\b(contract|liability|indemnif\w*|gdpr|lawsuit|clause)\b", "legal"),
+    (r"(?i)\b(diagnos\w*|symptoms?|dosage|prescription|patient)\b", "medical"),
+    (r"(?i)\b(invoice|tax|revenue|ebitda|balance sheet)\b", "finance"),
+    (r"(?i)\b(translate|translation|in french|in german|in spanish)\b", "translation"),
+    (r"(?i)\b(select|insert|update|delete)\b.*\b(from|into|where)\b", "sql"),
+    (r"(?i)\b(vulnerab\w*|exploit|cve-\d+|xss|csrf)\b", "security"),
+    (r"(?i)\b(poem|story|lyrics|haiku|novel)\b", "creative"),
+    (r"(?i)\b(refund|order number|tracking number|my account)\b", "support"),
+    (r"(?i)\b(integral|derivative|theorem|prove that|eigen\w*)\b", "math"),
+    (r"```|\bimport \w+|\bclass \w+\(", "code"),
+]
+ROUTES = {"legal": ["medium", "large"], "medical": ["large"], "code": ["medium", "large"], "math": ["medium", "large"]}
+
+
+def release_variants(small: Any, large: Any, notes: list[str]) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """The routers with what 0.3 added switched on at its defaults (the default scorer in both).
+
+    "RuleClassifier, 3 candidates": three priced `Candidate`s, a `RuleClassifier` with ten rules (none matches
+    the prompt, so every rule is searched) and task routes. "everything on": the same plus a `FeedbackStore`
+    (in-memory SQLite); sticky tool loops are on by default in both, and telemetry is on whenever
+    ``opentelemetry-api`` is installed (no SDK is configured here: the API's no-op providers).
+    """
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from langroute import Candidate, RuleClassifier
+    from langroute.feedback import FeedbackStore
+    from langroute.langchain import RouterChatModel
+
+    try:
+        import opentelemetry.trace  # noqa: F401
+    except ImportError:
+        notes.append("opentelemetry-api is not installed: the 'everything on' row runs without telemetry")
+    medium = GenericFakeChatModel(messages=itertools.repeat(REPLY))
+
+    def three() -> list[Any]:
+        return [
+            Candidate("small", small, input_cost=0.15, output_cost=0.6),
+            Candidate("medium", medium, input_cost=1.0, output_cost=4.0),
+            Candidate("large", large, input_cost=5.0, output_cost=15.0),
+        ]
+
+    rules = RuleClassifier(RULES)
+    return {
+        "RouterChatModel (RuleClassifier + 3 candidates)": (
+            RouterChatModel(models=three(), classifier=rules, routes=ROUTES),
+            {},
+        ),
+        "RouterChatModel (everything on)": (
+            RouterChatModel(models=three(), classifier=rules, routes=ROUTES, feedback=FeedbackStore()),
+            {},
+        ),
+    }
 
 
 def learned_scorer(notes: list[str]) -> Any:
@@ -432,7 +490,7 @@ def machine() -> dict[str, Any]:
 
 
 def table(rows: list[Row]) -> str:
-    widths = (7, 11, 6, 44, 9, 9, 8)
+    widths = (7, 11, 6, 47, 9, 9, 8)
     header = ("section", "mode", "prompt", "variant", "p50 us", "p99 us", "x direct", "note")
 
     def cell(value: float | None, digits: int) -> str:

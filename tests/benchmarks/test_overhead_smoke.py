@@ -29,7 +29,13 @@ def test_table_has_the_routed_rows_beside_the_direct_call_for_each_prompt_size()
     cells = {(m[1], m[3].strip(), m[4].strip()): m for m in rows if m}
     for size in ("2 B", "2 KB", "100 KB"):
         assert cells[("invoke", size, "direct GenericFakeChatModel")][7] == "1.00"
-        for variant in ("RouterChatModel (HeuristicScorer)", "RouterChatModel (forced route)", "RunnableBranch"):
+        for variant in (
+            "RouterChatModel (HeuristicScorer)",
+            "RouterChatModel (forced route)",
+            "RouterChatModel (RuleClassifier + 3 candidates)",
+            "RouterChatModel (everything on)",
+            "RunnableBranch",
+        ):
             assert float(cells[("invoke", size, variant)][7]) > 0
     for size in ("100 B", "2 KB", "100 KB", "1 MB"):
         assert float(cells[("scorer", size, "HeuristicScorer")][5]) > 0
