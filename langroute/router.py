@@ -330,7 +330,7 @@ class Router:
         logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
         if self.feedback is not None:
             self.feedback.record_decision(self._feedback_record(decision, conversation, score))
-        if self._observe:
+        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
             self.telemetry.decided(decision.to_dict(), perf_counter() - started)  # type: ignore[union-attr]
         return decision
 
@@ -370,7 +370,7 @@ class Router:
         logger.warning(
             "candidate %s failed (%s); falling back to %s", decision.model, type(error).__name__, following.model
         )
-        if self._observe:
+        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
             self.telemetry.decided(following.to_dict())  # type: ignore[union-attr]
         return following
 
@@ -470,7 +470,7 @@ class Router:
 
     def _finished(self, decision: RoutingDecision, input_tokens: int | None, output_tokens: int | None) -> None:
         self.breakers.success(decision.model)
-        if self._observe:
+        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
             self.telemetry.finished(decision.to_dict())  # type: ignore[union-attr]
         if self.feedback is not None:
             self.feedback.record_result(
@@ -484,7 +484,7 @@ class Router:
             )
 
     def _failed_all(self, decision: RoutingDecision, error: BaseException) -> None:
-        if self._observe:
+        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
             self.telemetry.finished(decision.to_dict(), error=error)  # type: ignore[union-attr]
         if self.feedback is not None:
             self.feedback.record_result(decision.id, served=None, failed=True)
@@ -642,7 +642,7 @@ class Attempts:
         self._escalations += 1
         self._current = following
         self._pending = True
-        if self._router._observe:
+        if self._router._observe and self._router.telemetry.listening():  # type: ignore[union-attr]
             self._router.telemetry.decided(following.to_dict())  # type: ignore[union-attr]
         logger.info("answer of %s failed %s; escalating to %s", current.model, escalation, following.model)
         return False
