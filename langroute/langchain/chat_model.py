@@ -30,7 +30,15 @@ from langroute.feedback import FeedbackStore
 from langroute.langchain import _calls
 from langroute.langchain._calls import Call
 from langroute.langchain._candidates import ROUTER_OPTIONS, build_router, read_candidates
-from langroute.langchain._runs import DECISION_EVENT, areplay, record, replay, stream_record, streams_tokens
+from langroute.langchain._runs import (
+    DECISION_EVENT,
+    areplay,
+    may_listen,
+    record,
+    replay,
+    stream_record,
+    streams_tokens,
+)
 from langroute.langchain.messages import to_conversation, tool_loop_model
 from langroute.langchain.structured import StructuredOutput
 from langroute.langchain.tools import TOOLS_KWARG, ToolBinding, openai_view
@@ -641,7 +649,10 @@ class RouterChatModel(BaseChatModel):
         parameters, start and end records, the decision event) and the candidate's run is configured as the
         caller's config says, as if the candidate were called directly.
         """
-        return bool(manager_cls.configure(config.get("callbacks"), self.callbacks, self.verbose).handlers)
+        callbacks = config.get("callbacks")
+        if not may_listen(callbacks, self.callbacks, self.verbose):
+            return False
+        return bool(manager_cls.configure(callbacks, self.callbacks, self.verbose).handlers)
 
     def _run_args(
         self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any], decision: RoutingDecision

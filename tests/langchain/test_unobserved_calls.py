@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from langchain_core.callbacks import CallbackManager, StdOutCallbackHandler, get_usage_metadata_callback
+from langchain_core.globals import set_debug
 from langchain_core.tracers.context import collect_runs
+from langsmith import tracing_context
 
 from langroute import RouterChatModel
+from langroute.langchain._runs import may_listen
 
 from .helpers import RunLog, fixed, two_models
 
@@ -71,3 +76,44 @@ def test_a_handler_installed_by_a_context_manager_counts_as_a_listener():
     (child,) = collector.traced_runs[0].child_runs
     assert msg.response_metadata["langroute"]["id"] == str(collector.traced_runs[0].id)
     assert child.parent_run_id == collector.traced_runs[0].id
+
+
+def _configured(callbacks: object, local: object = None, verbose: bool = False) -> bool:
+    return bool(CallbackManager.configure(callbacks, local, verbose).handlers)
+
+
+@pytest.mark.parametrize(
+    ("callbacks", "local", "verbose"),
+    [
+        (None, None, False),
+        ([], None, False),
+        (CallbackManager(handlers=[]), None, False),
+        ([StdOutCallbackHandler()], None, False),
+        (CallbackManager(handlers=[StdOutCallbackHandler()]), None, False),
+        (None, [StdOutCallbackHandler()], False),
+        (None, None, True),
+    ],
+)
+def test_the_quick_check_agrees_with_configure(callbacks, local, verbose):
+    assert may_listen(callbacks, local, verbose) == _configured(callbacks, local, verbose)
+
+
+def test_context_managers_debug_and_tracing_switches_count_as_listeners(monkeypatch):
+    with collect_runs():
+        assert may_listen(None, None, False)
+        assert _configured(None)
+    with get_usage_metadata_callback():
+        assert may_listen(None, None, False)
+        assert _configured(None)
+    set_debug(True)
+    try:
+        assert may_listen(None, None, False)
+        assert _configured(None)
+    finally:
+        set_debug(False)
+    with tracing_context(enabled=True):
+        assert may_listen(None, None, False)  # configure would add a LangSmith tracer
+    monkeypatch.setenv("LANGSMITH_TRACING", "true")
+    assert may_listen(None, None, False)  # a tracing variable: "maybe", configure decides
+    with tracing_context(enabled=False):
+        assert not may_listen(None, None, False)  # switched off for this block, whatever the environment says
