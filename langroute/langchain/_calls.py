@@ -10,7 +10,6 @@ shows two answers (the trade-off: no token-by-token output while checks are on; 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
@@ -57,20 +56,52 @@ class Reply(NamedTuple):
     error: BaseException | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Call:
-    """One call's arguments, split into what the router uses and what the candidate gets."""
+    """One call's arguments, split into what the router uses and what the candidate gets.
 
-    models: Mapping[str, BaseChatModel]
-    conversation: Conversation
-    route: str | None
-    task: str | None
-    thread_id: str | None
-    stop: list[str] | None
-    tools: ToolBinding | None = None
-    structured: StructuredOutput | None = None
-    nested: bool = False
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    `input` is what the candidate is called with: the messages, or the caller's `str` as it came.
+    """
+
+    __slots__ = (
+        "conversation",
+        "input",
+        "kwargs",
+        "models",
+        "nested",
+        "route",
+        "stop",
+        "structured",
+        "task",
+        "thread_id",
+        "tools",
+    )
+
+    def __init__(
+        self,
+        *,
+        models: Mapping[str, BaseChatModel],
+        input: list[BaseMessage] | str,
+        conversation: Conversation,
+        route: str | None,
+        task: str | None,
+        thread_id: str | None,
+        stop: list[str] | None,
+        tools: ToolBinding | None = None,
+        structured: StructuredOutput | None = None,
+        nested: bool = False,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        self.models = models
+        self.input = input
+        self.conversation = conversation
+        self.route = route
+        self.task = task
+        self.thread_id = thread_id
+        self.stop = stop
+        self.tools = tools
+        self.structured = structured
+        self.nested = nested
+        self.kwargs = kwargs if kwargs is not None else {}
 
     def decide(self, router: Router, id: str | None) -> RoutingDecision:
         """The router's decision for this call."""
@@ -122,7 +153,7 @@ def buffers(router: Router) -> bool:
 def invoke(
     router: Router,
     call: Call,
-    messages: list[BaseMessage],
+    messages: list[BaseMessage] | str,
     decision: RoutingDecision,
     run_manager: CallbackManagerForLLMRun | None,
     inherited: RunnableConfig | None = None,
@@ -152,7 +183,7 @@ def invoke(
 async def ainvoke(
     router: Router,
     call: Call,
-    messages: list[BaseMessage],
+    messages: list[BaseMessage] | str,
     decision: RoutingDecision,
     run_manager: AsyncCallbackManagerForLLMRun | None,
     inherited: RunnableConfig | None = None,
@@ -185,7 +216,7 @@ def _kept(call: Call, attempts: Any) -> tuple[AIMessage, Any]:
 def stream(
     router: Router,
     call: Call,
-    messages: list[BaseMessage],
+    messages: list[BaseMessage] | str,
     decision: RoutingDecision,
     run_manager: CallbackManagerForLLMRun | None,
     run_id: UUID | None,
@@ -234,7 +265,7 @@ def stream(
 async def astream(
     router: Router,
     call: Call,
-    messages: list[BaseMessage],
+    messages: list[BaseMessage] | str,
     decision: RoutingDecision,
     run_manager: AsyncCallbackManagerForLLMRun | None,
     run_id: UUID | None,
