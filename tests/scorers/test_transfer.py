@@ -142,3 +142,20 @@ def test_ascii_text_is_split_into_the_same_words_as_the_general_reader(text: str
     words = _Text(as_conversation(text)).words
     assert words == text.lower().translate(_TO_WORDS).split()
     assert all(type(word) is str for word in words)
+
+
+def test_async_rating_runs_inline_at_any_size(scorer: TransferScorer) -> None:
+    import asyncio
+    import threading
+
+    seen: list[str] = []
+
+    class Spy(TransferScorer):
+        def rate(self, conversation):  # type: ignore[no-untyped-def]
+            seen.append(threading.current_thread().name)
+            return super().rate(conversation)
+
+    spy = Spy.from_dict(scorer.to_dict())
+    big = as_conversation("word " * 300_000)
+    assert asyncio.run(spy.ascore(big)) == scorer.score(big)
+    assert seen == [threading.main_thread().name]
