@@ -62,7 +62,7 @@ class RuleSet(Generic[V]):
             the rule's index.
     """
 
-    __slots__ = ("_any_re2", "_rules", "_turns", "_window")
+    __slots__ = ("_any_re2", "_indexed", "_not_re2", "_rules", "_turns", "_window")
 
     def __init__(
         self,
@@ -84,6 +84,8 @@ class RuleSet(Generic[V]):
         self._turns = _positive(turns, "turns")
         self._rules = [_compile(i, rule, check, kind, re2, engine) for i, rule in enumerate(rules)]
         self._any_re2 = _any_of(self._rules, re2)
+        self._indexed = list(enumerate(self._rules))
+        self._not_re2 = [(i, rule) for i, rule in self._indexed if rule.engine != "re2"]  # when no RE2 rule can match
 
     @property
     def engines(self) -> list[str]:
@@ -103,18 +105,17 @@ class RuleSet(Generic[V]):
         """``(index, value, label)`` of the first rule that matches `conversation`, or ``None``."""
         text: str | None = None
         encoded: bytes | None = None
-        pairs: list[tuple[str, str]] | None = None
-        skip_re2 = False
+        rules = self._indexed
         if self._any_re2 is not None:  # one scan tells whether any RE2 rule can match (the common "no")
             text = self.searched_text(conversation)
             encoded = text.encode("utf-8", "surrogatepass")
-            skip_re2 = self._any_re2(encoded) is None
-        for i, rule in enumerate(self._rules):
+            if self._any_re2(encoded) is None:
+                rules = self._not_re2
+        pairs: list[tuple[str, str]] | None = None
+        for i, rule in rules:
             if rule.search is None:
                 pairs = conversation.pairs() if pairs is None else pairs
                 matched = bool(rule.predicate(pairs))  # type: ignore[misc]
-            elif skip_re2 and rule.engine == "re2":
-                continue
             else:
                 text = self.searched_text(conversation) if text is None else text
                 if rule.engine == "re2":  # RE2 reads UTF-8; encode once for every RE2 rule

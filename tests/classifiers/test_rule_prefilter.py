@@ -29,7 +29,7 @@ WORDS = [
 
 
 def _one_by_one(classifier: RuleClassifier) -> RuleClassifier:
-    classifier._rules._any_re2 = None  # what the rule set did before the combined scan
+    classifier._rules._any_re2 = None  # what the rule set did before the combined scan (every rule, in order)
     return classifier
 
 
