@@ -5,6 +5,7 @@ Run it from the repository root (``make bench`` runs the full version)::
     python benchmarks/overhead.py                 # full: 2,000 iterations a variant
     python benchmarks/overhead.py --quick         # a smoke run: a few iterations, same rows
     python benchmarks/overhead.py --only invoke,scorer --iterations 5000 --json
+    python benchmarks/overhead.py --readme benchmarks/README.md   # also write the table into the README
 
 Every variant of one table cell runs in the same loop, interleaved (A B C A B C ...), after a warm-up, so the
 machine's noise hits them alike. Each row gives p50 and p99 in microseconds and, for routed calls, p50 as a
@@ -52,6 +53,7 @@ PACKAGES = ("langchain-core", "langchain", "llama-index-core", "pydantic", "nump
 FRAMEWORKS = ("langchain_core", "langchain", "langgraph", "llama_index", "numpy", "pydantic")
 REPLY = "w " * 7 + "w\n"  # 16 tokens when GenericFakeChatModel streams it (8 words, 8 whitespace tokens)
 BATCH = 32
+START, END = "<!-- overhead:start -->", "<!-- overhead:end -->"  # the table's place in benchmarks/README.md
 SLOW = 0.005  # seconds a call above which a variant is sampled less often (see `measure`) ...
 SLOW_FACTOR = 20  # ... when it is also this many times slower than the fastest variant of its loop
 
@@ -513,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 20 iterations, 2 warm-up rounds")
     parser.add_argument("--json", action="store_true", help="print the rows and the machine as JSON")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {SECTIONS}")
+    parser.add_argument("--readme", metavar="PATH", help=f"also write the table between {START} / {END} in PATH")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(sections) - set(SECTIONS))
@@ -548,19 +551,32 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 0
-    print(f"command: {command}")
-    print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['platform']}")
-    print(
-        "packages: " + ", ".join(f"{k} {v}" for k, v in info["packages"].items()) + f"; langroute {info['langroute']}"
-    )
-    print(
-        f"iterations: {iterations} a variant (batch: {batch_iterations} batches of {BATCH}), interleaved, "
-        f"{warmup} warm-up rounds"
-    )
-    for note in dict.fromkeys(notes):
-        print(f"note: {note}")
+    lines = [
+        f"command: {command}",
+        f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['platform']}",
+        "packages: " + ", ".join(f"{k} {v}" for k, v in info["packages"].items()) + f"; langroute {info['langroute']}",
+        f"iterations: {iterations} a variant (batch: {batch_iterations} batches of {BATCH}), interleaved in a "
+        f"shuffled order, {warmup} warm-up rounds",
+        *(f"note: {note}" for note in dict.fromkeys(notes)),
+    ]
+    print("\n".join(lines))
     print(table(rows))
+    if args.readme:
+        write_readme(Path(args.readme), lines, table(rows))
     return 0
+
+
+def write_readme(path: Path, lines: list[str], rows: str) -> None:
+    """Replace what stands between `START` and `END` in `path` with this run's header and table."""
+    text = path.read_text(encoding="utf-8")
+    head, start, rest = text.partition(START)
+    _, end, tail = rest.partition(END)
+    if not start or not end:
+        raise SystemExit(f"--readme {path}: no {START} ... {END} markers to write between")
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    header = [f"Command: `{lines[0].partition(': ')[2]}`, {stamp}.", ""]
+    header += [f"- {line}" for line in lines[1:]]
+    path.write_text(head + start + "\n" + "\n".join([*header, "", rows]) + "\n" + end + tail, encoding="utf-8")
 
 
 if __name__ == "__main__":
