@@ -7,11 +7,12 @@ import asyncio
 import pytest
 from langchain_core.callbacks import CallbackManager, StdOutCallbackHandler, get_usage_metadata_callback
 from langchain_core.globals import set_debug
+from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.tracers.context import collect_runs
 from langsmith import tracing_context
 
 from langroute import RouterChatModel
-from langroute.langchain._runs import may_listen
+from langroute.langchain._runs import _with_response_metadata, may_listen
 
 from .helpers import RunLog, fixed, two_models
 
@@ -117,3 +118,23 @@ def test_context_managers_debug_and_tracing_switches_count_as_listeners(monkeypa
     assert may_listen(None, None, False)  # a tracing variable: "maybe", configure decides
     with tracing_context(enabled=False):
         assert not may_listen(None, None, False)  # switched off for this block, whatever the environment says
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        AIMessage("hi", id="a", response_metadata={"model_name": "x"}, usage_metadata=None),
+        AIMessage("", tool_calls=[{"name": "f", "args": {"a": 1}, "id": "t1"}], custom="extra field"),
+        AIMessageChunk(content="chunk", id="c", response_metadata={"finish_reason": "stop"}),
+    ],
+)
+def test_the_decision_copy_equals_model_copy(message):
+    metadata = {**message.response_metadata, "langroute": {"model": "small"}}
+    fast = _with_response_metadata(message, metadata)
+    slow = message.model_copy(update={"response_metadata": metadata})
+    assert type(fast) is type(slow)
+    assert fast == slow
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_extra == slow.model_extra
+    assert fast.model_dump() == slow.model_dump()
+    assert message.response_metadata.get("langroute") is None  # the original is untouched
