@@ -5,10 +5,13 @@ Run it from the repository root (``make bench`` runs the full version)::
     python benchmarks/overhead.py                 # full: 2,000 iterations a variant
     python benchmarks/overhead.py --quick         # a smoke run: a few iterations, same rows
     python benchmarks/overhead.py --only invoke,scorer --iterations 5000 --json
+    python benchmarks/overhead.py --readme benchmarks/README.md   # also write the table into the README
 
 Every variant of one table cell runs in the same loop, interleaved (A B C A B C ...), after a warm-up, so the
 machine's noise hits them alike. Each row gives p50 and p99 in microseconds and, for routed calls, p50 as a
 ratio to calling the candidate directly in the same loop: on a noisy machine that ratio is the figure.
+
+Rows "RuleClassifier + 3 candidates" and "everything on" switch on what 0.3 added (see `release_variants`).
 
 Sections (``--only``): ``invoke``, ``ainvoke``, ``stream``, ``batch`` (LangChain, at 2 B, 2 KB and 100 KB prompts),
 ``llama`` (LlamaIndex ``MockLLM.chat`` vs ``RouterLLM.chat``), ``scorer`` (scoring alone), ``inloop`` (the same
@@ -50,6 +53,7 @@ PACKAGES = ("langchain-core", "langchain", "llama-index-core", "pydantic", "nump
 FRAMEWORKS = ("langchain_core", "langchain", "langgraph", "llama_index", "numpy", "pydantic")
 REPLY = "w " * 7 + "w\n"  # 16 tokens when GenericFakeChatModel streams it (8 words, 8 whitespace tokens)
 BATCH = 32
+START, END = "<!-- overhead:start -->", "<!-- overhead:end -->"  # the table's place in benchmarks/README.md
 SLOW = 0.005  # seconds a call above which a variant is sampled less often (see `measure`) ...
 SLOW_FACTOR = 20  # ... when it is also this many times slower than the fastest variant of its loop
 
@@ -182,6 +186,7 @@ def langchain_variants(notes: list[str]) -> dict[str, Any]:
     }
     if default.scorer.name != "HeuristicScorer":
         variants[f"RouterChatModel (default: {default.scorer.name})"] = (default, {})
+    variants.update(release_variants(small, large, notes))
     learned = learned_scorer(notes)
     if learned is not None:
         variants["RouterChatModel (LearnedScorer)"] = (RouterChatModel(models=models, scorer=learned), {})
@@ -208,6 +213,61 @@ def langchain_variants(notes: list[str]) -> dict[str, Any]:
             {},
         )
     return variants
+
+
+RULES: list[tuple[str, str]] = [  # ten task rules of the kind the docs show; none matches the benchmark's prompt
+    (r"(?i)\b(contract|liability|indemnif\w*|gdpr|lawsuit|clause)\b", "legal"),
+    (r"(?i)\b(diagnos\w*|symptoms?|dosage|prescription|patient)\b", "medical"),
+    (r"(?i)\b(invoice|tax|revenue|ebitda|balance sheet)\b", "finance"),
+    (r"(?i)\b(translate|translation|in french|in german|in spanish)\b", "translation"),
+    (r"(?i)\b(select|insert|update|delete)\b.*\b(from|into|where)\b", "sql"),
+    (r"(?i)\b(vulnerab\w*|exploit|cve-\d+|xss|csrf)\b", "security"),
+    (r"(?i)\b(poem|story|lyrics|haiku|novel)\b", "creative"),
+    (r"(?i)\b(refund|order number|tracking number|my account)\b", "support"),
+    (r"(?i)\b(integral|derivative|theorem|prove that|eigen\w*)\b", "math"),
+    (r"```|\bimport \w+|\bclass \w+\(", "code"),
+]
+ROUTES = {"legal": ["medium", "large"], "medical": ["large"], "code": ["medium", "large"], "math": ["medium", "large"]}
+
+
+def release_variants(small: Any, large: Any, notes: list[str]) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """The routers with what 0.3 added switched on at its defaults (the default scorer in both).
+
+    "RuleClassifier, 3 candidates": three priced `Candidate`s, a `RuleClassifier` with ten rules (none matches
+    the prompt, so every rule is searched) and task routes. "everything on": the same plus a `FeedbackStore`
+    (in-memory SQLite); sticky tool loops are on by default in both, and telemetry is on whenever
+    ``opentelemetry-api`` is installed (no SDK is configured here: the API's no-op providers).
+    """
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from langroute import Candidate, RuleClassifier
+    from langroute.feedback import FeedbackStore
+    from langroute.langchain import RouterChatModel
+
+    try:
+        import opentelemetry.trace  # noqa: F401
+    except ImportError:
+        notes.append("opentelemetry-api is not installed: the 'everything on' row runs without telemetry")
+    medium = GenericFakeChatModel(messages=itertools.repeat(REPLY))
+
+    def three() -> list[Any]:
+        return [
+            Candidate("small", small, input_cost=0.15, output_cost=0.6),
+            Candidate("medium", medium, input_cost=1.0, output_cost=4.0),
+            Candidate("large", large, input_cost=5.0, output_cost=15.0),
+        ]
+
+    rules = RuleClassifier(RULES)
+    return {
+        "RouterChatModel (RuleClassifier + 3 candidates)": (
+            RouterChatModel(models=three(), classifier=rules, routes=ROUTES),
+            {},
+        ),
+        "RouterChatModel (everything on)": (
+            RouterChatModel(models=three(), classifier=rules, routes=ROUTES, feedback=FeedbackStore()),
+            {},
+        ),
+    }
 
 
 def learned_scorer(notes: list[str]) -> Any:
@@ -432,7 +492,7 @@ def machine() -> dict[str, Any]:
 
 
 def table(rows: list[Row]) -> str:
-    widths = (7, 11, 6, 44, 9, 9, 8)
+    widths = (7, 11, 6, 47, 9, 9, 8)
     header = ("section", "mode", "prompt", "variant", "p50 us", "p99 us", "x direct", "note")
 
     def cell(value: float | None, digits: int) -> str:
@@ -455,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 20 iterations, 2 warm-up rounds")
     parser.add_argument("--json", action="store_true", help="print the rows and the machine as JSON")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {SECTIONS}")
+    parser.add_argument("--readme", metavar="PATH", help=f"also write the table between {START} / {END} in PATH")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(sections) - set(SECTIONS))
@@ -490,19 +551,32 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 0
-    print(f"command: {command}")
-    print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['platform']}")
-    print(
-        "packages: " + ", ".join(f"{k} {v}" for k, v in info["packages"].items()) + f"; langroute {info['langroute']}"
-    )
-    print(
-        f"iterations: {iterations} a variant (batch: {batch_iterations} batches of {BATCH}), interleaved, "
-        f"{warmup} warm-up rounds"
-    )
-    for note in dict.fromkeys(notes):
-        print(f"note: {note}")
+    lines = [
+        f"command: {command}",
+        f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['platform']}",
+        "packages: " + ", ".join(f"{k} {v}" for k, v in info["packages"].items()) + f"; langroute {info['langroute']}",
+        f"iterations: {iterations} a variant (batch: {batch_iterations} batches of {BATCH}), interleaved in a "
+        f"shuffled order, {warmup} warm-up rounds",
+        *(f"note: {note}" for note in dict.fromkeys(notes)),
+    ]
+    print("\n".join(lines))
     print(table(rows))
+    if args.readme:
+        write_readme(Path(args.readme), lines, table(rows))
     return 0
+
+
+def write_readme(path: Path, lines: list[str], rows: str) -> None:
+    """Replace what stands between `START` and `END` in `path` with this run's header and table."""
+    text = path.read_text(encoding="utf-8")
+    head, start, rest = text.partition(START)
+    _, end, tail = rest.partition(END)
+    if not start or not end:
+        raise SystemExit(f"--readme {path}: no {START} ... {END} markers to write between")
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    header = [f"Command: `{lines[0].partition(': ')[2]}`, {stamp}.", ""]
+    header += [f"- {line}" for line in lines[1:]]
+    path.write_text(head + start + "\n" + "\n".join([*header, "", rows]) + "\n" + end + tail, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from langroute.candidates import Candidate
-from langroute.decision import RoutingDecision
+from langroute.decision import RoutingDecision, _build_decision, _changed
 from langroute.errors import ConfigError, NoCapableCandidateError
 from langroute.scorers.base import Score
 
@@ -208,12 +208,12 @@ class RoutingPolicy:
     def explore(self, decision: RoutingDecision, model: str, propensity: float) -> RoutingDecision:
         """`decision` redirected to `model`, drawn at random with probability `propensity` (exploration)."""
         reason = f"{decision.reason}; explored: drew {model} at random (p={propensity:.3f})"
-        return decision._replace(model=model, explored=True, propensity=propensity, reason=reason)
+        return _changed(decision, model=model, explored=True, propensity=propensity, reason=reason)
 
     def shadow(self, decision: RoutingDecision, model: str) -> RoutingDecision:
         """`decision` answered by the shadow `model`; the routed candidate is kept as ``would_route``."""
         reason = f"shadow: answered by {model}; routing would choose {decision.model} ({decision.reason})"
-        return decision._replace(model=model, shadow=True, would_route=decision.model, reason=reason)
+        return _changed(decision, model=model, shadow=True, would_route=decision.model, reason=reason)
 
     def _build(
         self,
@@ -225,20 +225,27 @@ class RoutingPolicy:
         task: str | None,
         excluded: Mapping[str, str],
         id: str | None,
-        **flags: Any,
+        *,
+        forced: bool = False,
+        sticky: bool = False,
+        propensity: float | None = 1.0,
     ) -> RoutingDecision:
-        return RoutingDecision(
-            id=new_decision_id() if id is None else id,
-            model=model,
-            score=score,
-            scorer=scorer,
-            reason=reason,
-            candidates=self.candidates,
-            ladder=ladder.names,
-            thresholds=ladder.thresholds,
-            task=task,
-            excluded=excluded if not excluded or isinstance(excluded, MappingProxyType) else MappingProxyType(excluded),
-            **flags,
+        if excluded and not isinstance(excluded, MappingProxyType):
+            excluded = MappingProxyType(excluded)
+        return _build_decision(
+            new_decision_id() if id is None else id,
+            model,
+            score,
+            scorer,
+            reason,
+            self.candidates,
+            ladder.names,
+            ladder.thresholds,
+            task,
+            excluded,
+            forced,
+            sticky,
+            propensity,
         )
 
     # -- after a failure or a failed check ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import partial
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
 
@@ -34,7 +35,7 @@ from langroute.candidates import Candidate, Needs, exclusions
 from langroute.checks import Check, arun_checks, as_checks, run_checks
 from langroute.classifiers.base import Classifier, TaskMatch, check_classifier
 from langroute.conversation import Conversation, MessagesInput, as_conversation
-from langroute.decision import RoutingDecision
+from langroute.decision import RoutingDecision, _changed
 from langroute.errors import ConfigError, all_candidates_failed
 from langroute.policy import RoutingPolicy
 from langroute.scorers.base import Score, Scorer, check_score
@@ -170,6 +171,8 @@ class Router:
         known = self.classifier.tasks if self.classifier is not None else None
         self.tasks = frozenset(self.policy.tasks) | (known or frozenset())
         specs = self.policy.specs
+        # recorded with every decision (the store serialises it: one dict shared by the records)
+        self._prices = {name: [c.input_cost, c.output_cost] for name, c in specs.items() if c.priced} or None
         self._capabilities = any(
             c.context_window is not None or False in (c.vision, c.tools, c.structured_output) for c in specs.values()
         )
@@ -304,7 +307,7 @@ class Router:
         capable = [name for name in decision.ladder if name not in decision.excluded]
         share = self.explore / len(capable)
         if self._random.random() >= self.explore:
-            return decision._replace(propensity=1.0 - self.explore + share)
+            return _changed(decision, propensity=1.0 - self.explore + share)
         drawn = capable[int(self._random.random() * len(capable))]
         propensity = share + (1.0 - self.explore if drawn == decision.model else 0.0)
         return self.policy.explore(decision, drawn, propensity)
@@ -330,7 +333,7 @@ class Router:
         logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
         if self.feedback is not None:
             self.feedback.record_decision(self._feedback_record(decision, conversation, score))
-        if self._observe:
+        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
             self.telemetry.decided(decision.to_dict(), perf_counter() - started)  # type: ignore[union-attr]
         return decision
 
@@ -370,7 +373,7 @@ class Router:
         logger.warning(
             "candidate %s failed (%s); falling back to %s", decision.model, type(error).__name__, following.model
         )
-        if self._observe:
+        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
             self.telemetry.decided(following.to_dict())  # type: ignore[union-attr]
         return following
 
@@ -447,8 +450,6 @@ class Router:
     def _feedback_record(
         self, decision: RoutingDecision, conversation: Conversation, score: Score | None
     ) -> dict[str, Any]:
-        specs = self.policy.specs
-        prices = {name: [c.input_cost, c.output_cost] for name, c in specs.items() if c.priced} or None
         return {
             "id": decision.id,
             "time": time.time(),
@@ -463,14 +464,14 @@ class Router:
             "shadow": decision.shadow,
             "would_route": decision.would_route,
             "features": _features(score, conversation),
-            "prices": prices,
+            "prices": self._prices,
             # computed by the store's writer thread, off the hot path; the store drops text unless keep_text
             "text": (lambda: conversation.text) if getattr(self.feedback, "keep_text", False) else None,
         }
 
     def _finished(self, decision: RoutingDecision, input_tokens: int | None, output_tokens: int | None) -> None:
         self.breakers.success(decision.model)
-        if self._observe:
+        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
             self.telemetry.finished(decision.to_dict())  # type: ignore[union-attr]
         if self.feedback is not None:
             self.feedback.record_result(
@@ -484,7 +485,7 @@ class Router:
             )
 
     def _failed_all(self, decision: RoutingDecision, error: BaseException) -> None:
-        if self._observe:
+        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
             self.telemetry.finished(decision.to_dict(), error=error)  # type: ignore[union-attr]
         if self.feedback is not None:
             self.feedback.record_result(decision.id, served=None, failed=True)
@@ -500,9 +501,13 @@ def _features(score: Score | None, conversation: Conversation) -> Any:
     """The scorer's features, or a function the store's writer thread calls to hash the prompt (off the hot path)."""
     if score is not None and score.features is not None:
         return score.features
-    from langroute.scorers._learned_features import featurize
+    return partial(_featurize, conversation)
 
-    return lambda: featurize(conversation)
+
+def _featurize(conversation: Conversation) -> Any:
+    from langroute.scorers._learned_features import featurize  # in the store's writer thread, imported once
+
+    return featurize(conversation)
 
 
 class _Pending:
@@ -642,7 +647,7 @@ class Attempts:
         self._escalations += 1
         self._current = following
         self._pending = True
-        if self._router._observe:
+        if self._router._observe and self._router.telemetry.listening():  # type: ignore[union-attr]
             self._router.telemetry.decided(following.to_dict())  # type: ignore[union-attr]
         logger.info("answer of %s failed %s; escalating to %s", current.model, escalation, following.model)
         return False

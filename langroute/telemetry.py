@@ -210,6 +210,15 @@ class Telemetry:
             explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
         )
 
+    def listening(self) -> bool:
+        """Whether `decided` / `finished` would record anything now: a recording current span, or live metrics.
+
+        With the API and no SDK neither holds, so the router skips building the decision dict for them.
+        """
+        if not self.enabled:
+            return False
+        return getattr(self._counter, "_real_instrument", self) is not None or self._current_span().is_recording()
+
     # Metrics with the API but no SDK: until the application sets a meter provider, the API hands out proxy
     # instruments whose `_real_instrument` is None and which drop every measurement. `Telemetry` then skips building
     # attributes (one attribute lookup per call; an SDK instrument has no such attribute and always counts as live).

@@ -312,3 +312,16 @@ def test_the_router_reports_each_decision_and_outcome(otel):
     assert off.telemetry is None
     with pytest.raises(TypeError, match="telemetry='yes'"):
         Router(["a"], telemetry="yes")  # type: ignore[arg-type]
+
+
+def test_listening_says_whether_a_decision_would_be_recorded(otel):
+    no_sdk = _run(
+        """
+        from langroute.telemetry import Telemetry
+        print(Telemetry().listening())
+        """
+    )
+    assert no_sdk == "False"  # the API's no-op providers: the router builds no decision dict for them
+    assert otel.telemetry.listening()  # an SDK meter provider: metrics are live
+    with otel.tracer.start_as_current_span("step"):
+        assert otel.telemetry.listening()

@@ -10,7 +10,6 @@ shows two answers (the trade-off: no token-by-token output while checks are on; 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
@@ -57,20 +56,52 @@ class Reply(NamedTuple):
     error: BaseException | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Call:
-    """One call's arguments, split into what the router uses and what the candidate gets."""
+    """One call's arguments, split into what the router uses and what the candidate gets.
 
-    models: Mapping[str, BaseChatModel]
-    conversation: Conversation
-    route: str | None
-    task: str | None
-    thread_id: str | None
-    stop: list[str] | None
-    tools: ToolBinding | None = None
-    structured: StructuredOutput | None = None
-    nested: bool = False
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    `input` is what the candidate is called with: the messages, or the caller's `str` as it came.
+    """
+
+    __slots__ = (
+        "conversation",
+        "input",
+        "kwargs",
+        "models",
+        "nested",
+        "route",
+        "stop",
+        "structured",
+        "task",
+        "thread_id",
+        "tools",
+    )
+
+    def __init__(
+        self,
+        *,
+        models: Mapping[str, BaseChatModel],
+        input: list[BaseMessage] | str,
+        conversation: Conversation,
+        route: str | None,
+        task: str | None,
+        thread_id: str | None,
+        stop: list[str] | None,
+        tools: ToolBinding | None = None,
+        structured: StructuredOutput | None = None,
+        nested: bool = False,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        self.models = models
+        self.input = input
+        self.conversation = conversation
+        self.route = route
+        self.task = task
+        self.thread_id = thread_id
+        self.stop = stop
+        self.tools = tools
+        self.structured = structured
+        self.nested = nested
+        self.kwargs = kwargs if kwargs is not None else {}
 
     def decide(self, router: Router, id: str | None) -> RoutingDecision:
         """The router's decision for this call."""
@@ -122,18 +153,22 @@ def buffers(router: Router) -> bool:
 def invoke(
     router: Router,
     call: Call,
-    messages: list[BaseMessage],
+    messages: list[BaseMessage] | str,
     decision: RoutingDecision,
     run_manager: CallbackManagerForLLMRun | None,
+    inherited: RunnableConfig | None = None,
 ) -> tuple[AIMessage, Any]:
-    """Try the candidates until one answers (and passes the checks): (the tagged answer, what the caller gets)."""
+    """Try the candidates until one answers (and passes the checks): (the tagged answer, what the caller gets).
+
+    The candidate's run is a child of `run_manager`'s; without one (no handler listens), it gets `inherited`.
+    """
     attempts = router.attempts(decision, call.conversation)
     quiet = attempts.checks
-    child = child_manager(run_manager, CallbackManager, quiet=quiet, outer=call.outer(decision))
+    config = _child_config(run_manager, CallbackManager, inherited, quiet, call.outer(decision))
     for attempt in attempts:
         report(attempt, run_manager)
         runnable = call.model(attempt)
-        request = partial(runnable.invoke, messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
+        request = partial(runnable.invoke, messages, config, stop=call.stop, **call.kwargs)
         try:
             reply = call.parse(timeouts.call(request, attempts.timeout, attempt.model, router.pool))
         except Exception as exc:  # noqa: BLE001 - the fallback boundary
@@ -148,18 +183,19 @@ def invoke(
 async def ainvoke(
     router: Router,
     call: Call,
-    messages: list[BaseMessage],
+    messages: list[BaseMessage] | str,
     decision: RoutingDecision,
     run_manager: AsyncCallbackManagerForLLMRun | None,
+    inherited: RunnableConfig | None = None,
 ) -> tuple[AIMessage, Any]:
     """Async `invoke` (async checks are awaited)."""
     attempts = router.attempts(decision, call.conversation)
     quiet = attempts.checks
-    child = child_manager(run_manager, AsyncCallbackManager, quiet=quiet, outer=call.outer(decision))
+    config = _child_config(run_manager, AsyncCallbackManager, inherited, quiet, call.outer(decision))
     for attempt in attempts:
         await areport(attempt, run_manager)
         runnable = call.model(attempt)
-        request = runnable.ainvoke(messages, {"callbacks": child}, stop=call.stop, **call.kwargs)
+        request = runnable.ainvoke(messages, config, stop=call.stop, **call.kwargs)
         try:
             reply = call.parse(await timeouts.acall(request, attempts.timeout, attempt.model))
         except Exception as exc:  # noqa: BLE001 - the fallback boundary
@@ -180,21 +216,22 @@ def _kept(call: Call, attempts: Any) -> tuple[AIMessage, Any]:
 def stream(
     router: Router,
     call: Call,
-    messages: list[BaseMessage],
+    messages: list[BaseMessage] | str,
     decision: RoutingDecision,
-    run_manager: CallbackManagerForLLMRun,
+    run_manager: CallbackManagerForLLMRun | None,
     run_id: UUID | None,
+    inherited: RunnableConfig | None = None,
 ) -> Iterator[AIMessageChunk]:
     """Stream the chosen candidate's own chunks; the first carries the decision, a last one the cost (if priced)."""
     if buffers(router):
-        message, _ = invoke(router, call, messages, decision, run_manager)
+        message, _ = invoke(router, call, messages, decision, run_manager, inherited)
         yield replay(message, run_manager)
         return
     attempts = router.attempts(decision, call.conversation)
-    child = child_manager(run_manager, CallbackManager, outer=call.outer(decision))
+    child = _child_config(run_manager, CallbackManager, inherited, False, call.outer(decision))
     for attempt in attempts:
         report(attempt, run_manager)
-        config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
+        config: RunnableConfig = {**child, "run_id": run_id} if run_id else child
         chunks = call.model(attempt).stream(messages, config, stop=call.stop, **call.kwargs)
         timeout, name = attempts.stream_timeout, attempt.model
         try:
@@ -231,21 +268,22 @@ def stream(
 async def astream(
     router: Router,
     call: Call,
-    messages: list[BaseMessage],
+    messages: list[BaseMessage] | str,
     decision: RoutingDecision,
-    run_manager: AsyncCallbackManagerForLLMRun,
+    run_manager: AsyncCallbackManagerForLLMRun | None,
     run_id: UUID | None,
+    inherited: RunnableConfig | None = None,
 ) -> AsyncIterator[AIMessageChunk]:
     """Async `stream`."""
     if buffers(router):
-        message, _ = await ainvoke(router, call, messages, decision, run_manager)
+        message, _ = await ainvoke(router, call, messages, decision, run_manager, inherited)
         yield await areplay(message, run_manager)
         return
     attempts = router.attempts(decision, call.conversation)
-    child = child_manager(run_manager, AsyncCallbackManager, outer=call.outer(decision))
+    child = _child_config(run_manager, AsyncCallbackManager, inherited, False, call.outer(decision))
     for attempt in attempts:
         await areport(attempt, run_manager)
-        config: RunnableConfig = {"callbacks": child, "run_id": run_id} if run_id else {"callbacks": child}
+        config: RunnableConfig = {**child, "run_id": run_id} if run_id else child
         chunks = call.model(attempt).astream(messages, config, stop=call.stop, **call.kwargs)
         timeout, name = attempts.stream_timeout, attempt.model
         try:
@@ -277,6 +315,15 @@ async def astream(
         if final.cost_usd is not None:
             yield cost_chunk(last.id, final)
         return
+
+
+def _child_config(
+    run_manager: Any, manager_cls: type[Any], inherited: RunnableConfig | None, quiet: bool, outer: str | None
+) -> RunnableConfig:
+    """The candidate's config: a child of the router's run, or (no run) what the caller's config passes on."""
+    if run_manager is None and inherited is not None:
+        return inherited
+    return {"callbacks": child_manager(run_manager, manager_cls, quiet=quiet, outer=outer)}
 
 
 def _close(chunks: Iterator[Any]) -> None:

@@ -14,6 +14,8 @@ decision's id), so `RoutingStats` counts the call once, at the outermost router.
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from typing import Any, Final, cast
 
 from langchain_core.callbacks import (
@@ -22,9 +24,12 @@ from langchain_core.callbacks import (
     CallbackManager,
     CallbackManagerForLLMRun,
 )
+from langchain_core.globals import get_debug
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, LLMResult
 from langchain_core.tracers._streaming import _StreamingCallbackHandler, _V2StreamingCallbackHandler
+from langchain_core.tracers.context import _configure_hooks, _tracing_v2_is_enabled
+from pydantic import BaseModel
 
 from langroute.decision import RoutingDecision
 
@@ -40,6 +45,7 @@ __all__ = [
     "child_manager",
     "cost_chunk",
     "first_chunk",
+    "may_listen",
     "quiet_handlers",
     "record",
     "replay",
@@ -64,6 +70,87 @@ NESTED_KEY: Final = "langroute_outer"
 
 QUIET_TAG: Final = "nostream"
 """Tag of a candidate run whose answer is checked before it is shown (LangGraph's ``TAG_NOSTREAM``)."""
+
+
+_V1_TRACING: Final = ("LANGCHAIN_TRACING", "LANGCHAIN_HANDLER")  # `configure` raises when set without V2
+_TRACING_VARIABLES: Final = ("LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", *_V1_TRACING)
+
+
+def may_listen(inheritable: Any, local: Any, verbose: bool) -> bool:
+    """Whether `CallbackManager.configure(inheritable, local, verbose)` could give a manager with a handler.
+
+    ``False`` only when none of `configure`'s sources of handlers has one: the callbacks given, verbose, debug,
+    LangSmith tracing (a tracing context, a run tree, the global switch, the environment), the v1 tracing variables
+    and the context-variable hooks (`collect_runs`, `get_usage_metadata_callback`, ...). A `configure` call costs
+    ~90k instructions; this ~6k. When in doubt it says ``True`` and the caller runs `configure`
+    (`tests/langchain/test_unobserved_calls.py` checks that the two agree).
+    """
+    if _has_handlers(inheritable) or _has_handlers(local) or verbose or get_debug():
+        return True
+    if _tracing_may_be_on():
+        return True
+    for var, _, handler_class, env_var in _configure_hooks:
+        if var.get() is not None or (env_var is not None and handler_class is not None and env_var in os.environ):
+            return True
+    return False
+
+
+def _has_handlers(callbacks: Any) -> bool:
+    if callbacks is None:
+        return False
+    if isinstance(callbacks, list):
+        return bool(callbacks)
+    handlers = getattr(callbacks, "handlers", None)
+    return handlers is None or bool(handlers)  # an unknown kind of callbacks: assume it listens
+
+
+def _env_set(names: tuple[str, ...]) -> bool:
+    """Whether any of `names` is in the environment (the raw dict when there is one: no KeyError per miss)."""
+    raw = getattr(os.environ, "_data", None)
+    if type(raw) is dict:
+        return not raw.keys().isdisjoint(_encoded(names))
+    return any(name in os.environ for name in names)
+
+
+@cache
+def _encoded(names: tuple[str, ...]) -> frozenset[Any]:
+    return frozenset(map(os.environ.encodekey, names))  # type: ignore[attr-defined]
+
+
+try:  # LangSmith's tracing switches, read without `tracing_is_enabled`'s per-call imports (~24k instructions)
+    from langchain_core.tracers.context import tracing_v2_callback_var
+    from langsmith._internal import _context as _ls_context
+
+    _ls_context._TRACING_ENABLED.get  # noqa: B018 - fail here, at import, if the layout changed
+    _ls_context.get_current_run_tree  # noqa: B018
+    _ls_context._GLOBAL_TRACING_ENABLED  # noqa: B018
+
+    def _tracing_may_be_on() -> bool:
+        """`_tracing_v2_is_enabled`, except that a tracing variable in the environment counts as "maybe"."""
+        if tracing_v2_callback_var.get() is not None:
+            return True
+        enabled = _ls_context._TRACING_ENABLED.get()  # `tracing_context(enabled=...)` wins over the rest
+        if enabled is not None:
+            return bool(enabled)
+        if _ls_context.get_current_run_tree() is not None:
+            return True
+        if _ls_context._GLOBAL_TRACING_ENABLED is not None:
+            return bool(_ls_context._GLOBAL_TRACING_ENABLED)
+        return _env_set(_TRACING_VARIABLES)
+
+except (ImportError, AttributeError):  # another LangSmith: ask it (exact, slower)
+
+    def _tracing_may_be_on() -> bool:
+        return bool(_tracing_v2_is_enabled()) or _env_set(_V1_TRACING)
+
+
+def _has_handlers(callbacks: Any) -> bool:
+    if callbacks is None:
+        return False
+    if isinstance(callbacks, list):
+        return bool(callbacks)
+    handlers = getattr(callbacks, "handlers", None)
+    return handlers is None or bool(handlers)  # an unknown kind of callbacks: assume it listens
 
 
 def child_manager(run_manager: Any, manager_cls: type[Any], *, quiet: bool = False, outer: str | None = None) -> Any:
@@ -153,7 +240,30 @@ def with_decision(message: BaseMessage, decision: RoutingDecision) -> Any:
     if inner is not None:
         decision = decision.with_inner(inner)
     metadata = {**message.response_metadata, "langroute": decision.to_dict()}
-    return message.model_copy(update={"response_metadata": metadata})
+    return _with_response_metadata(message, metadata)
+
+
+_set: Final = object.__setattr__
+_METADATA_FIELD: Final = frozenset({"response_metadata"})
+
+
+def _with_response_metadata(message: BaseMessage, metadata: dict[str, Any]) -> Any:
+    """``message.model_copy(update={"response_metadata": metadata})`` in ~12k instructions instead of ~22k.
+
+    What pydantic's `__copy__` and `model_copy` do, without their generic steps: a shallow copy of the fields, the
+    extra fields and the fields set, with `response_metadata` replaced. A message class with its own `__copy__` or
+    private attributes takes `model_copy` itself.
+    """
+    cls = type(message)
+    if cls.__copy__ is not BaseModel.__copy__ or getattr(message, "__pydantic_private__", None) is not None:
+        return message.model_copy(update={"response_metadata": metadata})
+    copied = cls.__new__(cls)
+    _set(copied, "__dict__", {**message.__dict__, "response_metadata": metadata})
+    extra = message.__pydantic_extra__
+    _set(copied, "__pydantic_extra__", None if extra is None else dict(extra))
+    _set(copied, "__pydantic_fields_set__", message.__pydantic_fields_set__ | _METADATA_FIELD)
+    _set(copied, "__pydantic_private__", None)
+    return copied
 
 
 def cost_chunk(message_id: str | None, decision: RoutingDecision) -> AIMessageChunk:

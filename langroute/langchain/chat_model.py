@@ -9,6 +9,7 @@ from typing import Any, Final, Literal, cast
 from langchain_core.callbacks import (
     AsyncCallbackManager,
     AsyncCallbackManagerForLLMRun,
+    BaseCallbackManager,
     CallbackManager,
     CallbackManagerForLLMRun,
 )
@@ -24,12 +25,21 @@ from typing_extensions import Self
 
 from langroute.candidates import Candidate
 from langroute.classifiers.base import Classifier
+from langroute.conversation import Conversation, Turn
 from langroute.decision import RoutingDecision
 from langroute.feedback import FeedbackStore
 from langroute.langchain import _calls
 from langroute.langchain._calls import Call
 from langroute.langchain._candidates import ROUTER_OPTIONS, build_router, read_candidates
-from langroute.langchain._runs import DECISION_EVENT, areplay, record, replay, stream_record, streams_tokens
+from langroute.langchain._runs import (
+    DECISION_EVENT,
+    areplay,
+    may_listen,
+    record,
+    replay,
+    stream_record,
+    streams_tokens,
+)
 from langroute.langchain.messages import to_conversation, tool_loop_model
 from langroute.langchain.structured import StructuredOutput
 from langroute.langchain.tools import TOOLS_KWARG, ToolBinding, openai_view
@@ -463,8 +473,13 @@ class RouterChatModel(BaseChatModel):
         structured: StructuredOutput | None = None,
     ) -> Any:
         """One routed call in the router's own run: `invoke`, or a `with_structured_output` call."""
-        config, messages, call = self._prepare(input, config, stop, kwargs, structured)
+        config, messages, call = self._prepare(input, config, stop, kwargs, structured, CallbackManager)
         router = self.router
+        if messages is None:  # nobody would see the router's run: do not open one
+            decision = call.decide(router, _given_id(config))
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            return _calls.invoke(router, call, call.input, decision, None, _inherited(config))[1]
         run_id = config.pop("run_id", None) or uuid7()
         decision = call.decide(router, str(run_id))
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
@@ -492,8 +507,13 @@ class RouterChatModel(BaseChatModel):
         structured: StructuredOutput | None = None,
     ) -> Any:
         """Async `_routed`."""
-        config, messages, call = self._prepare(input, config, stop, kwargs, structured)
+        config, messages, call = self._prepare(input, config, stop, kwargs, structured, AsyncCallbackManager)
         router = self.router
+        if messages is None:
+            decision = await call.adecide(router, _given_id(config))
+            if self.rate_limiter:
+                await self.rate_limiter.aacquire(blocking=True)
+            return (await _calls.ainvoke(router, call, call.input, decision, None, _inherited(config)))[1]
         run_id = config.pop("run_id", None) or uuid7()
         decision = await call.adecide(router, str(run_id))
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
@@ -552,9 +572,15 @@ class RouterChatModel(BaseChatModel):
         if not self._streams(kwargs):
             yield cast(AIMessageChunk, self.invoke(input, config, stop=stop, **kwargs))
             return
-        config, messages, call = self._prepare(input, config, stop, kwargs)
+        config, messages, call = self._prepare(input, config, stop, kwargs, None, CallbackManager)
         router = self.router
         token_run_id = config.pop("run_id", None)
+        if messages is None:
+            decision = call.decide(router, str(token_run_id) if token_run_id else None)
+            if self.rate_limiter:
+                self.rate_limiter.acquire(blocking=True)
+            yield from _calls.stream(router, call, call.input, decision, None, token_run_id, _inherited(config))
+            return
         run_id = (token_run_id or uuid7()) if _calls.buffers(router) else uuid7()  # the run that shows tokens
         decision = call.decide(router, str(run_id))
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
@@ -585,9 +611,18 @@ class RouterChatModel(BaseChatModel):
         if not self._streams(kwargs):
             yield cast(AIMessageChunk, await self.ainvoke(input, config, stop=stop, **kwargs))
             return
-        config, messages, call = self._prepare(input, config, stop, kwargs)
+        config, messages, call = self._prepare(input, config, stop, kwargs, None, AsyncCallbackManager)
         router = self.router
         token_run_id = config.pop("run_id", None)
+        if messages is None:
+            decision = await call.adecide(router, str(token_run_id) if token_run_id else None)
+            if self.rate_limiter:
+                await self.rate_limiter.aacquire(blocking=True)
+            async for chunk in _calls.astream(
+                router, call, call.input, decision, None, token_run_id, _inherited(config)
+            ):
+                yield chunk
+            return
         run_id = (token_run_id or uuid7()) if _calls.buffers(router) else uuid7()
         decision = await call.adecide(router, str(run_id))
         manager_args, start_args = self._run_args(config, stop, kwargs, decision)
@@ -612,6 +647,19 @@ class RouterChatModel(BaseChatModel):
         if self.disable_streaming is True:
             return False
         return not (self.disable_streaming == "tool_calling" and kwargs.get("tools"))
+
+    def _listened(self, manager_cls: type[BaseCallbackManager], config: RunnableConfig) -> bool:
+        """Whether the router's own run would have a callback handler (the caller's, a tracer, verbose...).
+
+        LangChain's own `configure` decides, so tracing switched on by environment variables or context managers
+        counts. Without a handler the run would reach no one: the call then skips opening it (its invocation
+        parameters, start and end records, the decision event) and the candidate's run is configured as the
+        caller's config says, as if the candidate were called directly.
+        """
+        callbacks = config.get("callbacks")
+        if not may_listen(callbacks, self.callbacks, self.verbose):
+            return False
+        return bool(manager_cls.configure(callbacks, self.callbacks, self.verbose).handlers)
 
     def _run_args(
         self, config: RunnableConfig, stop: list[str] | None, kwargs: dict[str, Any], decision: RoutingDecision
@@ -644,20 +692,30 @@ class RouterChatModel(BaseChatModel):
         config: RunnableConfig | None,
         stop: list[str] | None,
         kwargs: dict[str, Any],
-        structured: StructuredOutput | None = None,
-    ) -> tuple[RunnableConfig, list[BaseMessage], Call]:
-        """The config, the input as messages, and the call's arguments split for router and candidate."""
-        messages = self._convert_input(input).to_messages()
+        structured: StructuredOutput | None,
+        manager_cls: type[BaseCallbackManager],
+    ) -> tuple[RunnableConfig, list[BaseMessage] | None, Call]:
+        """The config, the input as messages (``None`` when no handler listens), and the call's arguments.
+
+        Without a listener the router opens no run, so it needs no messages of its own: a `str` input then goes to
+        the candidate as it came (the candidate converts it, as when called directly) and `call.input` holds what
+        the candidate gets.
+        """
         config = ensure_config(config)
-        return config, messages, self._call(messages, stop, kwargs, structured, config)
+        listened = self._listened(manager_cls, config)
+        if not listened and type(input) is str:
+            return config, None, self._call(None, stop, kwargs, structured, config, text=input)
+        messages = self._convert_input(input).to_messages()
+        return config, messages if listened else None, self._call(messages, stop, kwargs, structured, config)
 
     def _call(
         self,
-        messages: list[BaseMessage],
+        messages: list[BaseMessage] | None,
         stop: list[str] | None,
         kwargs: dict[str, Any],
         structured: StructuredOutput | None = None,
         config: RunnableConfig | None = None,
+        text: str | None = None,
     ) -> Call:
         """Split one call's keyword arguments: what the router reads, what the candidate gets.
 
@@ -691,18 +749,23 @@ class RouterChatModel(BaseChatModel):
             or "response_format" in kwargs
             or (binding is not None and binding.structured_output)
         )
-        conversation = to_conversation(
-            messages,
-            has_tools=binding is not None and bool(binding.tools),
-            structured_output=wants_structure,
-            tool_loop_model=tool_loop_model(messages, self.models) if router.sticky is not None else None,
-        )
+        has_tools = binding is not None and bool(binding.tools)
+        if messages is None:  # a plain-text input: one user turn, never a pending tool call
+            conversation = Conversation((Turn("user", text or ""),), 0, False, has_tools, wants_structure, None)
+        else:
+            conversation = to_conversation(
+                messages,
+                has_tools=has_tools,
+                structured_output=wants_structure,
+                tool_loop_model=tool_loop_model(messages, self.models) if router.sticky is not None else None,
+            )
         thread_id = None
         if router.sticky == "thread" and config is not None:
             found = config.get("configurable", {}).get("thread_id")
             thread_id = None if found is None else str(found)
         return Call(
             models=self.models,
+            input=messages if messages is not None else text,
             conversation=conversation,
             route=route,
             task=task,
@@ -713,3 +776,20 @@ class RouterChatModel(BaseChatModel):
             nested=self._nested,
             kwargs=kwargs,
         )
+
+
+def _given_id(config: RunnableConfig) -> str | None:
+    """The caller's ``run_id`` as the decision id (without a router run no id is drawn for a run)."""
+    run_id = config.pop("run_id", None)
+    return None if run_id is None else str(run_id)
+
+
+def _inherited(config: RunnableConfig) -> RunnableConfig:
+    """What the candidate inherits from the caller's config when the router opens no run of its own."""
+    inherited: RunnableConfig = {"callbacks": config.get("callbacks")}
+    tags, metadata = config.get("tags"), config.get("metadata")
+    if tags:
+        inherited["tags"] = tags
+    if metadata:
+        inherited["metadata"] = metadata
+    return inherited

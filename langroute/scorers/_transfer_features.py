@@ -27,7 +27,11 @@ def _words(text: str) -> frozenset[str]:
 
 
 _ASCII: Final = "".join(map(chr, range(128)))
-_TO_WORDS: Final = str.maketrans({c: " " for c in _ASCII if c not in string.ascii_lowercase + string.digits})
+_WORD_CHARS: Final = string.ascii_lowercase + string.digits
+_TO_WORDS: Final = str.maketrans({c: " " for c in _ASCII if c not in _WORD_CHARS})
+_ASCII_TO_WORDS: Final = bytes(  # `str.lower` then `_TO_WORDS` in one table, for ASCII text encoded as bytes
+    ord(chr(b).lower()) if b < 128 and chr(b).lower() in _WORD_CHARS else ord(" ") for b in range(256)
+)
 _SHAPE: Final = str.maketrans(  # " " (space), "A" (capital), "x" (anything else), for capitalised-word counts
     dict.fromkeys(_ASCII, "x") | dict.fromkeys(string.ascii_uppercase, "A") | dict.fromkeys(string.whitespace, " ")
 )
@@ -224,7 +228,11 @@ class _Text:
     @property
     def words(self) -> list[str]:
         if self._words is None:
-            self._words = self.low.translate(_TO_WORDS).split()
+            text = self.text
+            if text.isascii():  # O(1); one bytes.translate costs ~10x less than str.lower + str.translate
+                self._words = text.encode("ascii").translate(_ASCII_TO_WORDS).decode("ascii").split()
+            else:
+                self._words = self.low.translate(_TO_WORDS).split()
         return self._words
 
     @property

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from langroute.conversation import Conversation, MessagesInput, as_conversation
@@ -27,7 +27,7 @@ from langroute.errors import ScoreError
 __all__ = ["Score", "Scorer", "check_score"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Score:
     """A scorer's verdict: `value` in [0, 1], a short human-readable `reason`, and optional `features`.
 
@@ -38,6 +38,14 @@ class Score:
     value: float
     reason: str = ""
     features: Any = None
+
+    def __init__(self, value: float, reason: str = "", features: Any = None) -> None:
+        _set_value(self, value)  # the slots directly: cheaper than the frozen __init__'s object.__setattr__
+        _set_reason(self, reason)
+        _set_features(self, features)
+
+
+_set_value, _set_reason, _set_features = (Score.__dict__[f.name].__set__ for f in fields(Score))
 
 
 class Scorer(ABC):

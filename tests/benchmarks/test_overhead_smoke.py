@@ -29,7 +29,13 @@ def test_table_has_the_routed_rows_beside_the_direct_call_for_each_prompt_size()
     cells = {(m[1], m[3].strip(), m[4].strip()): m for m in rows if m}
     for size in ("2 B", "2 KB", "100 KB"):
         assert cells[("invoke", size, "direct GenericFakeChatModel")][7] == "1.00"
-        for variant in ("RouterChatModel (HeuristicScorer)", "RouterChatModel (forced route)", "RunnableBranch"):
+        for variant in (
+            "RouterChatModel (HeuristicScorer)",
+            "RouterChatModel (forced route)",
+            "RouterChatModel (RuleClassifier + 3 candidates)",
+            "RouterChatModel (everything on)",
+            "RunnableBranch",
+        ):
             assert float(cells[("invoke", size, variant)][7]) > 0
     for size in ("100 B", "2 KB", "100 KB", "1 MB"):
         assert float(cells[("scorer", size, "HeuristicScorer")][5]) > 0
@@ -64,3 +70,14 @@ def test_inloop_reports_the_scorer_inside_invoke_cold_and_warm_for_each_prompt_s
     for size in ("2 B", "2 KB", "100 KB"):
         for variant in ("inside invoke", "after another variant", "again at once (warm)"):
             assert rows[(size, f"HeuristicScorer.rate {variant}")]["p50_us"] > 0
+
+
+def test_readme_option_writes_the_table_between_the_markers(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# B\n\nbefore\n<!-- overhead:start -->\nold table\n<!-- overhead:end -->\nafter\n")
+    _run("--only", "scorer", "--readme", str(readme))
+    text = readme.read_text()
+    assert text.startswith("# B\n\nbefore\n<!-- overhead:start -->\nCommand: `python benchmarks/overhead.py --quick")
+    assert "old table" not in text
+    assert "| scorer  | score       | 2 KB   | HeuristicScorer " in text
+    assert text.endswith("\n<!-- overhead:end -->\nafter\n")

@@ -123,3 +123,39 @@ def test_scoring_imports_no_numpy() -> None:
 
 def test_shipped_weights_file_is_small() -> None:
     assert PRETRAINED_PATH.stat().st_size < 20_000
+
+
+ASCII_EDGES = [
+    "",
+    "  \t\n",
+    "Hello, WORLD! x_y-z 3.14 ÷",
+    "".join(map(chr, range(128))) * 3,
+    "A\x0bB\x0cC\x1cD\x1dE\x1eF\x1fG\x00H\x7fI",
+    "MiXeD CaSe wOrDs 123abc ABC123 __init__ a.b.c",
+]
+
+
+@pytest.mark.parametrize("text", ASCII_EDGES)
+def test_ascii_text_is_split_into_the_same_words_as_the_general_reader(text: str) -> None:
+    from langroute.scorers._transfer_features import _TO_WORDS, _Text
+
+    words = _Text(as_conversation(text)).words
+    assert words == text.lower().translate(_TO_WORDS).split()
+    assert all(type(word) is str for word in words)
+
+
+def test_async_rating_runs_inline_at_any_size(scorer: TransferScorer) -> None:
+    import asyncio
+    import threading
+
+    seen: list[str] = []
+
+    class Spy(TransferScorer):
+        def rate(self, conversation):  # type: ignore[no-untyped-def]
+            seen.append(threading.current_thread().name)
+            return super().rate(conversation)
+
+    spy = Spy.from_dict(scorer.to_dict())
+    big = as_conversation("word " * 300_000)
+    assert asyncio.run(spy.ascore(big)) == scorer.score(big)
+    assert seen == [threading.main_thread().name]
