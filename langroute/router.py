@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from langroute.timeouts import TimeoutPool
 
 __all__ = [
+    "ADAPTER_OPTIONS",
     "Attempts",
     "FallbackOn",
     "Router",
@@ -71,6 +72,30 @@ logger = logging.getLogger(__name__)
 
 _STICKY: Final = ("tool_loop", "thread", None)
 _MODES: Final = ("route", "shadow")
+
+
+ADAPTER_OPTIONS: Final = (
+    "scorer",
+    "thresholds",
+    "routes",
+    "classifier",
+    "fallbacks",
+    "fallback_on",
+    "sticky",
+    "mode",
+    "shadow_model",
+    "explore",
+    "seed",
+    "feedback",
+    "escalate",
+    "max_escalations",
+    "timeout",
+    "stream_timeout",
+    "cooldown",
+    "max_failures",
+)
+"""The `Router` keyword options the framework adapters expose as fields, passed to the core unchanged (it
+validates them). `max_threads` and `telemetry` stay core-only."""
 
 
 class Router:

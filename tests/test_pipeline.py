@@ -393,3 +393,14 @@ def test_a_stream_broken_after_its_first_chunk_is_a_failed_call():
         (result,) = store.results()
         assert (result["id"], result["failed"]) == (decision.id, True)
         assert "small" in router.decide("x").excluded  # the breaker counted it
+
+
+def test_adapter_options_are_the_router_keywords_the_adapters_expose() -> None:
+    """Every option the adapters pass on is a real `Router` keyword, and only the core-only ones are left out."""
+    import inspect
+
+    from langroute.router import ADAPTER_OPTIONS
+
+    keywords = [name for name, p in inspect.signature(Router.__init__).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    assert [name for name in keywords if name in ADAPTER_OPTIONS] == list(ADAPTER_OPTIONS)
+    assert set(keywords) - set(ADAPTER_OPTIONS) == {"max_threads", "telemetry"}

@@ -15,31 +15,12 @@ from typing import Any, Final
 from langchain_core.language_models import BaseChatModel
 
 from langroute.candidates import Candidate, as_candidates
-from langroute.router import Router
+from langroute.router import ADAPTER_OPTIONS, Router
 
 __all__ = ["ROUTER_OPTIONS", "build_router", "read_candidates"]
 
-ROUTER_OPTIONS: Final = (
-    "scorer",
-    "thresholds",
-    "routes",
-    "classifier",
-    "fallbacks",
-    "fallback_on",
-    "sticky",
-    "mode",
-    "shadow_model",
-    "explore",
-    "seed",
-    "feedback",
-    "escalate",
-    "max_escalations",
-    "timeout",
-    "stream_timeout",
-    "cooldown",
-    "max_failures",
-)
-"""The `Router` options both LangChain entry points take, passed to the core unchanged (it validates them)."""
+ROUTER_OPTIONS: Final = ADAPTER_OPTIONS
+"""The `Router` options both LangChain entry points take (the core's `ADAPTER_OPTIONS`)."""
 
 _DESCRIPTION: Final = "a LangChain chat model (BaseChatModel)"
 

@@ -51,7 +51,7 @@ from langroute.llama_index.calls import Call, Routing, arun, run
 from langroute.llama_index.messages import chat_conversation, prompt_conversation, tools_conversation
 from langroute.llama_index.sticky import ToolCallMemory
 from langroute.llama_index.structured import StructuredOutputMixin
-from langroute.router import Router, default_scorer
+from langroute.router import ADAPTER_OPTIONS, Router, default_scorer
 from langroute.scorers.base import Scorer
 
 if TYPE_CHECKING:
@@ -63,27 +63,7 @@ dispatcher = get_dispatcher(__name__)
 
 T = TypeVar("T")
 
-_ROUTING_FIELDS: Final = (
-    "models",
-    "scorer",
-    "thresholds",
-    "routes",
-    "classifier",
-    "fallbacks",
-    "fallback_on",
-    "sticky",
-    "mode",
-    "shadow_model",
-    "explore",
-    "seed",
-    "feedback",
-    "escalate",
-    "max_escalations",
-    "timeout",
-    "stream_timeout",
-    "cooldown",
-    "max_failures",
-)
+_ROUTING_FIELDS: Final = ("models", *ADAPTER_OPTIONS)
 """The fields that configure the core `Router`: assigning one rebuilds (and validates) it."""
 
 _LLM_DESCRIPTION: Final = "a LlamaIndex LLM (a llama_index.core.llms.LLM subclass)"
