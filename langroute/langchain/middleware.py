@@ -73,6 +73,9 @@ class RoutingMiddleware(AgentMiddleware):
       until its answer passes (the accepted answer then appears whole), so no stream shows two answers.
     - Works next to the built-in middleware (summarization, retries, tool call limits): place it last in
       ``middleware=[...]`` to route the request the others prepared.
+    - Per run, as ``task=`` / ``route=`` on `RouterChatModel`: ``agent.invoke(state, {"configurable":
+      {"langroute_task": "legal"}})`` puts every step of the run on the task's ladder, ``"langroute_route":
+      "large"`` forces a candidate (an unknown name raises `ConfigError` listing the valid ones).
 
     Args:
         models: candidate chat models by name, cheapest first, or a list of `Candidate` (prices, capabilities,
@@ -151,7 +154,7 @@ class RoutingMiddleware(AgentMiddleware):
         """Route the step: decide, call the chosen candidate (falling back, escalating), tag the answer."""
         router = self.router
         conversation = self._conversation(request)
-        decision = router.decide(conversation, thread_id=_thread_id(router))
+        decision = router.decide(conversation, **_per_run(router))
         attempts = router.attempts(decision, conversation)
         checked = _Checked(request) if attempts.checks else None
         try:
@@ -181,7 +184,7 @@ class RoutingMiddleware(AgentMiddleware):
         """Async `wrap_model_call` (async checks are awaited; a timed-out step is cancelled)."""
         router = self.router
         conversation = self._conversation(request)
-        decision = await router.adecide(conversation, thread_id=_thread_id(router))
+        decision = await router.adecide(conversation, **_per_run(router))
         attempts = router.attempts(decision, conversation)
         checked = _Checked(request) if attempts.checks else None
         try:
@@ -334,11 +337,23 @@ def _result(decision: dict[str, Any] | None, tokens: tuple[int | None, int | Non
     return {"decision": decision, "input_tokens": tokens[0], "output_tokens": tokens[1], "failed": decision is None}
 
 
-def _thread_id(router: Router) -> str | None:
-    if router.sticky != "thread":
-        return None
-    found = ensure_config().get("configurable", {}).get("thread_id")
-    return None if found is None else str(found)
+def _per_run(router: Router) -> dict[str, Any]:
+    """``decide``'s per-run options from the run's ``configurable``: ``langroute_task``, ``langroute_route`` and
+    the ``thread_id`` (read for ``sticky="thread"`` only)."""
+    configurable = ensure_config().get("configurable") or {}
+    thread_id = configurable.get("thread_id") if router.sticky == "thread" else None
+    return {
+        "task": _option(configurable, "langroute_task"),
+        "route": _option(configurable, "langroute_route"),
+        "thread_id": None if thread_id is None else str(thread_id),
+    }
+
+
+def _option(configurable: Mapping[str, Any], key: str) -> str | None:
+    value = configurable.get(key)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"configurable[{key!r}]={value!r} is a {type(value).__name__}; expected a str (or None)")
+    return value
 
 
 def _child_config(quiet: bool, outer: str | None) -> RunnableConfig:

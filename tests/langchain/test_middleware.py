@@ -15,7 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphInterrupt
 from pydantic import BaseModel
 
-from langroute import CallableScorer, Candidate, NoCapableCandidateError
+from langroute import CallableScorer, Candidate, ConfigError, NoCapableCandidateError
 from langroute.callbacks import RoutingStats
 from langroute.checks import empty_answer
 from langroute.langchain import RoutingMiddleware
@@ -121,6 +121,29 @@ async def test_the_async_agent_routes_every_step_too():
     result = await agent.ainvoke({"messages": [HumanMessage("Lisbon?")]}, {"callbacks": [recorder]})
     assert result["messages"][-1].content == "Sunny."
     assert [d["model"] for d in recorder.decisions] == ["small", "small"]
+
+
+def test_a_run_picks_its_task_ladder_or_forces_a_candidate_through_configurable():
+    models = {
+        "small": FakeToolChatModel(messages=replies("s")),
+        "large": FakeToolChatModel(messages=replies("l")),
+    }
+    routing = RoutingMiddleware(models=models, scorer=fixed(0.0), routes={"legal": ["large"]})
+    agent = create_agent(models["small"], middleware=[routing])
+    recorder = DecisionRecorder()
+    question = {"messages": [HumanMessage("Is this clause enforceable?")]}
+    agent.invoke(question, {"callbacks": [recorder], "configurable": {"langroute_task": "legal"}})
+    agent.invoke(question, {"callbacks": [recorder], "configurable": {"langroute_route": "large"}})
+    agent.invoke(question, {"callbacks": [recorder]})
+    assert [(d["model"], d["task"], d["forced"]) for d in recorder.decisions] == [
+        ("large", "legal", False),
+        ("large", None, True),
+        ("small", None, False),
+    ]
+    with pytest.raises(ConfigError, match="medical"):
+        agent.invoke(question, {"configurable": {"langroute_task": "medical"}})
+    with pytest.raises(TypeError, match=r"configurable\['langroute_route'\]=3 is a int; expected a str"):
+        agent.invoke(question, {"configurable": {"langroute_route": 3}})
 
 
 def test_a_thread_holds_its_first_model_across_invocations():
