@@ -15,16 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from langroute._lazy import lazy_exports
 from langroute.calibration import calibrate_thresholds, thresholds_for_shares
 from langroute.candidates import Candidate
-from langroute.classifiers import (
-    CallableClassifier,
-    Classifier,
-    EmbeddingClassifier,
-    LLMClassifier,
-    RuleClassifier,
-    TaskMatch,
-)
+from langroute.classifiers import CallableClassifier, Classifier, RuleClassifier, TaskMatch
 from langroute.conversation import Conversation, Turn, as_conversation
 from langroute.decision import RoutingDecision
 from langroute.errors import (
@@ -36,21 +30,23 @@ from langroute.errors import (
     NoCapableCandidateError,
     ScoreError,
 )
-from langroute.feedback import FeedbackStore
 from langroute.policy import RoutingPolicy
 from langroute.router import Router
 from langroute.scorers import Score, Scorer, get_scorer
 from langroute.scorers.callable import CallableScorer
-from langroute.scorers.embedding import EmbeddingScorer
 from langroute.scorers.heuristic import HeuristicScorer
-from langroute.scorers.learned import LearnedScorer
-from langroute.scorers.llm import LLMScorer
 from langroute.scorers.rules import RuleScorer
 from langroute.scorers.transfer import TransferScorer
 
 if TYPE_CHECKING:
+    from langroute.classifiers.embedding import EmbeddingClassifier
+    from langroute.classifiers.llm import LLMClassifier
+    from langroute.feedback.store import FeedbackStore
     from langroute.langchain import RouterChatModel
     from langroute.llama_index import RouterLLM
+    from langroute.scorers.embedding import EmbeddingScorer
+    from langroute.scorers.learned import LearnedScorer
+    from langroute.scorers.llm import LLMScorer
 
 __version__ = "0.3.0"
 
@@ -93,13 +89,19 @@ __all__ = [
     "thresholds_for_shares",
 ]
 
-_LAZY = {"RouterChatModel": "langroute.langchain", "RouterLLM": "langroute.llama_index"}
-
-
-def __getattr__(name: str) -> object:
-    """Import the framework adapters only when their names are used."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'langroute' has no attribute {name!r}")
+# Imported on first use (SQLite and the learner, models behind an API or an embedding, the frameworks), so that
+# ``import langroute`` stays fast and framework-free.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "EmbeddingClassifier": "langroute.classifiers.embedding",
+        "EmbeddingScorer": "langroute.scorers.embedding",
+        "FeedbackStore": "langroute.feedback.store",
+        "LLMClassifier": "langroute.classifiers.llm",
+        "LLMScorer": "langroute.scorers.llm",
+        "LearnedScorer": "langroute.scorers.learned",
+        "RouterChatModel": "langroute.langchain",
+        "RouterLLM": "langroute.llama_index",
+    },
+    __all__,
+)
