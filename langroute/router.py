@@ -290,7 +290,7 @@ class Router:
         if task is not None:
             self.check_task(task)
             how = "given"
-        elif found is not None:
+        elif found is not None and found.task is not None:  # a verdict without a task changes nothing
             task, how = found.task, f"{self.classifier.name if self.classifier else ''}: {found.reason}"
         excluded = self._excluded(conversation)
         scorer = self.scorer.name
@@ -475,19 +475,22 @@ class Router:
     def _feedback_record(
         self, decision: RoutingDecision, conversation: Conversation, score: Score | None
     ) -> dict[str, Any]:
+        # the decision unpacked once (a named field is a descriptor call): this runs on every call with a store
+        (id, model, score_value, scorer, _, _, ladder, _, task, _, _, forced, _, explored, propensity, _, _, shadow,
+         would_route, *_) = decision  # fmt: skip
         return {
-            "id": decision.id,
+            "id": id,
             "time": time.time(),
-            "model": decision.model,
-            "candidates": list(decision.ladder),
-            "score": decision.score,
-            "scorer": decision.scorer,
-            "task": decision.task,
-            "forced": decision.forced,
-            "explored": decision.explored,
-            "propensity": decision.propensity,
-            "shadow": decision.shadow,
-            "would_route": decision.would_route,
+            "model": model,
+            "candidates": list(ladder),
+            "score": score_value,
+            "scorer": scorer,
+            "task": task,
+            "forced": forced,
+            "explored": explored,
+            "propensity": propensity,
+            "shadow": shadow,
+            "would_route": would_route,
             "features": _features(score, conversation),
             "prices": self._prices,
             # computed by the store's writer thread, off the hot path; the store drops text unless keep_text
