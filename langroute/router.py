@@ -475,22 +475,19 @@ class Router:
     def _feedback_record(
         self, decision: RoutingDecision, conversation: Conversation, score: Score | None
     ) -> dict[str, Any]:
-        # the decision unpacked once (a named field is a descriptor call): this runs on every call with a store
-        (id, model, score_value, scorer, _, _, ladder, _, task, _, _, forced, _, explored, propensity, _, _, shadow,
-         would_route, *_) = decision  # fmt: skip
         return {
-            "id": id,
+            "id": decision.id,
             "time": time.time(),
-            "model": model,
-            "candidates": list(ladder),
-            "score": score_value,
-            "scorer": scorer,
-            "task": task,
-            "forced": forced,
-            "explored": explored,
-            "propensity": propensity,
-            "shadow": shadow,
-            "would_route": would_route,
+            "model": decision.model,
+            "candidates": list(decision.ladder),
+            "score": decision.score,
+            "scorer": decision.scorer,
+            "task": decision.task,
+            "forced": decision.forced,
+            "explored": decision.explored,
+            "propensity": decision.propensity,
+            "shadow": decision.shadow,
+            "would_route": decision.would_route,
             "features": _features(score, conversation),
             "prices": self._prices,
             # computed by the store's writer thread, off the hot path; the store drops text unless keep_text
