@@ -55,9 +55,9 @@ def test_to_dict_puts_every_field_under_its_own_name():
     for name in DECISION_FIELDS:
         value = getattr(decision, name)
         if isinstance(value, tuple):
-            assert given[name] == list(value) and type(given[name]) is list, name
+            assert (given[name], type(given[name])) == (list(value), list), name
         elif isinstance(value, MappingProxyType):
-            assert given[name] == dict(value) and type(given[name]) is dict, name
+            assert (given[name], type(given[name])) == (dict(value), dict), name
         else:
             assert given[name] == value, name
     empty = RoutingDecision(*values[:9], MappingProxyType({}), *values[10:22], None).to_dict()
