@@ -290,7 +290,7 @@ class Router:
         if task is not None:
             self.check_task(task)
             how = "given"
-        elif found is not None:
+        elif found is not None and found.task is not None:  # a verdict without a task changes nothing
             task, how = found.task, f"{self.classifier.name if self.classifier else ''}: {found.reason}"
         excluded = self._excluded(conversation)
         scorer = self.scorer.name

@@ -173,6 +173,7 @@ class Telemetry:
         "_current_span",
         "_duration",
         "_scores",
+        "_span_slot",
         "_trace",
         "_tracer",
         "_tracer_provider",
@@ -190,6 +191,7 @@ class Telemetry:
         version = langroute.__version__
         self.enabled = True
         self._current_span = trace.get_current_span
+        self._span_slot = _span_slot()
         self._trace = trace
         self._tracer_provider = tracer_provider
         self._tracer = trace.get_tracer("langroute", version, tracer_provider=tracer_provider)
@@ -217,7 +219,12 @@ class Telemetry:
         """
         if not self.enabled:
             return False
-        return getattr(self._counter, "_real_instrument", self) is not None or self._current_span().is_recording()
+        if getattr(self._counter, "_real_instrument", self) is not None:
+            return True
+        slot = self._span_slot  # runs twice a routed call: no span in the current context is the common answer
+        if slot is not None and slot[0]._RUNTIME_CONTEXT is slot[1] and slot[2]().get(slot[3]) is None:
+            return False
+        return bool(self._current_span().is_recording())
 
     # Metrics with the API but no SDK: until the application sets a meter provider, the API hands out proxy
     # instruments whose `_real_instrument` is None and which drop every measurement. `Telemetry` then skips building
@@ -296,3 +303,24 @@ class Telemetry:
         if self._tracer_provider is None and isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
             return nullcontext()  # no SDK configured (yet): a no-op span would only cost time
         return self._tracer.start_as_current_span(name, kind=trace.SpanKind.INTERNAL)
+
+
+def _span_slot() -> tuple[Any, Any, Any, str] | None:
+    """What `get_current_span` reads, to read it in one step: (context module, runtime context, its context
+    variable's `get`, the span key); ``None`` when the API's layout is not the one known (then the API is asked).
+
+    `get_current_span()` is four Python calls down to ``ContextVar.get``; `Telemetry.listening` checks that the
+    runtime context is still the one found here and, when the current context holds no span, answers "not
+    recording" as `INVALID_SPAN` does. A context holding a span is handed to the API as before.
+    """
+    from contextvars import ContextVar
+
+    from opentelemetry import context
+    from opentelemetry.trace import propagation
+
+    runtime = getattr(context, "_RUNTIME_CONTEXT", None)
+    variable = getattr(runtime, "_current_context", None)
+    key = getattr(propagation, "_SPAN_KEY", None)
+    if not isinstance(variable, ContextVar) or not isinstance(key, str):
+        return None
+    return context, runtime, variable.get, key

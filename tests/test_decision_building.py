@@ -41,3 +41,24 @@ def test_changed_copies_equal_replace():
     assert decision.with_inner({"model": "inner"}) == decision._replace(inner={"model": "inner"})
     assert type(decision.fallback("large", ValueError())) is RoutingDecision
     assert decision.escalate("large", "empty_answer: no text").escalated_from == "small"
+
+
+def test_to_dict_puts_every_field_under_its_own_name():
+    # a distinct value per field: a field read into the wrong key (to_dict unpacks the tuple) shows up here
+    values = [f"value-{i}" for i in range(len(DECISION_FIELDS))]
+    values[5:8] = [("c1", "c2"), ("l1",), (0.25,)]  # candidates, ladder, thresholds: tuples, given as lists
+    values[9] = MappingProxyType({"large": "why"})  # excluded: a read-only mapping, given as a dict
+    values[22] = MappingProxyType({"model": "inner"})  # inner: the inner router's decision, given as a dict
+    decision = RoutingDecision(*values)
+    given = decision.to_dict()
+    assert list(given) == list(DECISION_FIELDS)
+    for name in DECISION_FIELDS:
+        value = getattr(decision, name)
+        if isinstance(value, tuple):
+            assert (given[name], type(given[name])) == (list(value), list), name
+        elif isinstance(value, MappingProxyType):
+            assert (given[name], type(given[name])) == (dict(value), dict), name
+        else:
+            assert given[name] == value, name
+    empty = RoutingDecision(*values[:9], MappingProxyType({}), *values[10:22], None).to_dict()
+    assert (empty["excluded"], empty["inner"]) == ({}, None)

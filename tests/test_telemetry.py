@@ -325,3 +325,38 @@ def test_listening_says_whether_a_decision_would_be_recorded(otel):
     assert otel.telemetry.listening()  # an SDK meter provider: metrics are live
     with otel.tracer.start_as_current_span("step"):
         assert otel.telemetry.listening()
+
+
+def test_listening_follows_the_current_span_without_metrics():
+    """Metrics not live (API proxies): only a recording span in the current context listens, read the short way or
+    through the API (no known layout, or a runtime context replaced after the `Telemetry` was built)."""
+    out = _run(
+        """
+        from opentelemetry import context, trace
+        from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
+        from opentelemetry.sdk.trace import TracerProvider
+        from langroute.telemetry import Telemetry
+
+        tracer = TracerProvider().get_tracer("app")
+        quiet = trace.NonRecordingSpan(trace.INVALID_SPAN_CONTEXT)
+
+        def states(telemetry):
+            seen = [telemetry.listening()]
+            with tracer.start_as_current_span("step"):
+                seen.append(telemetry.listening())
+                with trace.use_span(quiet):
+                    seen.append(telemetry.listening())
+            return seen + [telemetry.listening()]
+
+        fast = Telemetry()
+        slow = Telemetry()
+        slow._span_slot = None  # the API's own path
+        print(fast._span_slot is not None, states(fast), states(slow))
+        context._RUNTIME_CONTEXT = ContextVarsRuntimeContext()  # a context the fast path did not see
+        print(states(fast))
+        """
+    )
+    assert out.splitlines() == [
+        "True [False, True, False, False] [False, True, False, False]",
+        "[False, True, False, False]",
+    ]

@@ -100,6 +100,7 @@ DECISION_FIELDS: Final = (
     "text",
 )
 RESULT_FIELDS: Final = ("served", "input_tokens", "output_tokens", "cost_usd", "escalated", "failed")
+_RESULT_KEYS: Final = frozenset(RESULT_FIELDS)
 _JSON_FIELDS: Final = frozenset({"candidates", "features", "prices"})
 _DEFERRED: Final = frozenset({"features", "text"})  # may be given as functions, called by the writer
 _BOOL_FIELDS: Final = frozenset({"forced", "explored", "escalated", "failed"})
@@ -186,12 +187,18 @@ def result_row(decision_id: object, fields: Mapping[str, Any]) -> dict[str, obje
     Raises:
         InputError: an unknown field name, or a value of the wrong type.
     """
-    unknown = sorted(set(fields) - set(RESULT_FIELDS))
-    if unknown:
+    if not _RESULT_KEYS.issuperset(fields):
+        unknown = sorted(set(fields) - _RESULT_KEYS)
         raise InputError(f"record_result: unknown field(s) {unknown}; expected some of {list(RESULT_FIELDS)}")
     if not isinstance(decision_id, str) or not decision_id:
         raise InputError(f"record_result: id={decision_id!r}: expected the decision's id (a non-empty string)")
-    row: dict[str, object] = {field: _check(field, fields.get(field)) for field in RESULT_FIELDS}
+    # runs in the caller's thread on every routed call: a missing or None field skips `_check` (it gives None)
+    row: dict[str, object] = dict.fromkeys(RESULT_FIELDS)
+    get = fields.get
+    for field in RESULT_FIELDS:
+        value = get(field)
+        if value is not None:
+            row[field] = _check(field, value)
     row["id"] = decision_id
     return row
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from uuid import UUID
 
 from langchain_core.callbacks import (
@@ -54,6 +54,9 @@ class Reply(NamedTuple):
     message: BaseMessage
     parsed: Any = None
     error: BaseException | None = None
+
+
+_reply: Final = tuple.__new__
 
 
 class Call:
@@ -124,7 +127,7 @@ class Call:
         """The candidate's output as a `Reply`; an unparseable structured answer raises (and falls back)."""
         if self.structured is not None:
             return self.structured.parse(output)
-        return Reply(output)
+        return _reply(Reply, (output, None, None))  # `Reply(output)` without the generated keyword `__new__`
 
     def view(self, reply: Reply) -> Answer:
         """The answer as the checks read it: text, tool calls, finish reason, bound tools, requested schema."""
@@ -168,9 +171,14 @@ def invoke(
     for attempt in attempts:
         report(attempt, run_manager)
         runnable = call.model(attempt)
-        request = partial(runnable.invoke, messages, config, stop=call.stop, **call.kwargs)
+        timeout = attempts.timeout
         try:
-            reply = call.parse(timeouts.call(request, attempts.timeout, attempt.model, router.pool))
+            if timeout is None:  # what `timeouts.call` would do, without building the `partial` it needs
+                output = runnable.invoke(messages, config, stop=call.stop, **call.kwargs)
+            else:
+                request = partial(runnable.invoke, messages, config, stop=call.stop, **call.kwargs)
+                output = timeouts.call(request, timeout, attempt.model, router.pool)
+            reply = call.parse(output)
         except Exception as exc:  # noqa: BLE001 - the fallback boundary
             attempts.failed(exc)
             continue

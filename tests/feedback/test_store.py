@@ -12,6 +12,7 @@ import pytest
 
 from langroute.errors import ConfigError, InputError
 from langroute.feedback import FeedbackStore
+from langroute.feedback import _store_schema as schema
 from langroute.feedback import store as store_module
 from langroute.feedback._store_schema import MIGRATIONS
 
@@ -164,6 +165,31 @@ def test_record_decision_and_result_check_their_names(store: FeedbackStore):
         store.record_result("d1", servd="small")
     with pytest.raises(InputError, match=r"input_tokens=-1: expected a non-negative integer"):
         store.record_result("d1", input_tokens=-1)
+    with pytest.raises(InputError, match=r"unknown field\(s\) \['a', 'b'\]"):
+        store.record_result("d1", served="small", b=1, a=2)
+    with pytest.raises(InputError, match=r"id='': expected the decision's id"):
+        store.record_result("", served="small")
+    with pytest.raises(InputError, match=r"cost_usd=nan: expected a number"):
+        store.record_result("d1", cost_usd=math.nan)
+    with pytest.raises(InputError, match=r"escalated='yes': expected true or false"):
+        store.record_result("d1", escalated="yes")
+    with pytest.raises(InputError, match=r"served=3: expected a string"):  # checked in field order: served first
+        store.record_result("d1", failed="no", served=3)
+
+
+def test_result_rows_hold_every_field_in_its_stored_form():
+    assert schema.result_row("d1", {"served": "small", "input_tokens": 3, "escalated": 0}) == {
+        "served": "small",
+        "input_tokens": 3,
+        "output_tokens": None,
+        "cost_usd": None,
+        "escalated": False,
+        "failed": None,
+        "id": "d1",
+    }
+    row = schema.result_row("d2", {"cost_usd": 1, "failed": True, "output_tokens": None})
+    assert list(row) == [*schema.RESULT_FIELDS, "id"]
+    assert (row["cost_usd"], type(row["cost_usd"]), row["failed"], row["output_tokens"]) == (1.0, float, True, None)
 
 
 def test_record_decision_does_not_wait_for_a_locked_database(tmp_path: Path):
