@@ -295,7 +295,17 @@ def run_langchain(mode: str, iterations: int, warmup: int, notes: list[str]) -> 
         else:
             samples = measure({n: call(mode, m, kw, text) for n, (m, kw) in variants.items()}, iterations, warmup)
         rows += rows_from(mode, mode, size, samples, direct)
+    close_stores(variants)
     return rows
+
+
+def close_stores(variants: dict[str, tuple[Any, dict[str, Any]]]) -> None:
+    """Drain and close the variants' feedback stores, so their writer threads' backlog (the features of every
+    recorded decision) does not run on into the next section's loop or the memory section's count."""
+    for model, _ in variants.values():
+        store = getattr(model, "feedback", None)
+        if store is not None:
+            store.close()
 
 
 def call(mode: str, model: Any, kwargs: dict[str, Any], text: str) -> Callable[[], object]:
