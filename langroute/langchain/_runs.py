@@ -144,15 +144,6 @@ except (ImportError, AttributeError):  # another LangSmith: ask it (exact, slowe
         return bool(_tracing_v2_is_enabled()) or _env_set(_V1_TRACING)
 
 
-def _has_handlers(callbacks: Any) -> bool:
-    if callbacks is None:
-        return False
-    if isinstance(callbacks, list):
-        return bool(callbacks)
-    handlers = getattr(callbacks, "handlers", None)
-    return handlers is None or bool(handlers)  # an unknown kind of callbacks: assume it listens
-
-
 def child_manager(run_manager: Any, manager_cls: type[Any], *, quiet: bool = False, outer: str | None = None) -> Any:
     """A callback manager for the candidate's run: the router's inheritable handlers, tags and metadata.
 
