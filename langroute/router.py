@@ -358,8 +358,8 @@ class Router:
         logger.debug("routed to %s (score=%s, scorer=%s)", decision.model, decision.score, decision.scorer)
         if self.feedback is not None:
             self.feedback.record_decision(self._feedback_record(decision, conversation, score))
-        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
-            self.telemetry.decided(decision.to_dict(), perf_counter() - started)  # type: ignore[union-attr]
+        if (telemetry := self._listening()) is not None:
+            telemetry.decided(decision.to_dict(), perf_counter() - started)
         return decision
 
     def check_task(self, task: object) -> str:
@@ -398,8 +398,8 @@ class Router:
         logger.warning(
             "candidate %s failed (%s); falling back to %s", decision.model, type(error).__name__, following.model
         )
-        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
-            self.telemetry.decided(following.to_dict())  # type: ignore[union-attr]
+        if (telemetry := self._listening()) is not None:
+            telemetry.decided(following.to_dict())
         return following
 
     def falls_back_on(self, error: BaseException) -> bool:
@@ -472,6 +472,11 @@ class Router:
             raise ConfigError("this router has no feedback store; pass feedback=FeedbackStore(...) to record outcomes")
         return self.feedback
 
+    def _listening(self) -> Telemetry | None:
+        """The telemetry, when a span records or a metric is live; ``None`` when a decision dict would go unread."""
+        telemetry = self.telemetry
+        return telemetry if self._observe and telemetry is not None and telemetry.listening() else None
+
     def _feedback_record(
         self, decision: RoutingDecision, conversation: Conversation, score: Score | None
     ) -> dict[str, Any]:
@@ -496,8 +501,8 @@ class Router:
 
     def _finished(self, decision: RoutingDecision, input_tokens: int | None, output_tokens: int | None) -> None:
         self.breakers.success(decision.model)
-        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
-            self.telemetry.finished(decision.to_dict())  # type: ignore[union-attr]
+        if (telemetry := self._listening()) is not None:
+            telemetry.finished(decision.to_dict())
         if self.feedback is not None:
             self.feedback.record_result(
                 decision.id,
@@ -510,8 +515,8 @@ class Router:
             )
 
     def _failed_all(self, decision: RoutingDecision, error: BaseException) -> None:
-        if self._observe and self.telemetry.listening():  # type: ignore[union-attr]
-            self.telemetry.finished(decision.to_dict(), error=error)  # type: ignore[union-attr]
+        if (telemetry := self._listening()) is not None:
+            telemetry.finished(decision.to_dict(), error=error)
         if self.feedback is not None:
             self.feedback.record_result(decision.id, served=None, failed=True)
 
@@ -672,8 +677,8 @@ class Attempts:
         self._escalations += 1
         self._current = following
         self._pending = True
-        if self._router._observe and self._router.telemetry.listening():  # type: ignore[union-attr]
-            self._router.telemetry.decided(following.to_dict())  # type: ignore[union-attr]
+        if (telemetry := self._router._listening()) is not None:
+            telemetry.decided(following.to_dict())
         logger.info("answer of %s failed %s; escalating to %s", current.model, escalation, following.model)
         return False
 
