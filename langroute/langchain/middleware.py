@@ -41,7 +41,14 @@ from langroute.decision import RoutingDecision
 from langroute.feedback import FeedbackStore
 from langroute.langchain._answers import answer_view, tool_schemas, usage
 from langroute.langchain._candidates import build_router, read_candidates
-from langroute.langchain._runs import DECISION_EVENT, NESTED_KEY, QUIET_TAG, RESULT_EVENT, quiet_handlers
+from langroute.langchain._runs import (
+    DECISION_EVENT,
+    NESTED_KEY,
+    QUIET_TAG,
+    RESULT_EVENT,
+    quiet_handlers,
+    with_decision,
+)
 from langroute.langchain.chat_model import RouterChatModel
 from langroute.langchain.messages import to_conversation, tool_loop_model
 from langroute.router import FallbackOn, Router
@@ -208,9 +215,7 @@ class RoutingMiddleware(AgentMiddleware):
         except GraphBubbleUp:
             raise
         except Exception:
-            await _areport(
-                RESULT_EVENT, {"decision": None, "input_tokens": None, "output_tokens": None, "failed": True}
-            )
+            await _areport(RESULT_EVENT, _result(None))
             raise
 
     # -- helpers ------------------------------------------------------------------------------------------------
@@ -235,22 +240,15 @@ class RoutingMiddleware(AgentMiddleware):
         result = list(response.result)
         for i in range(len(result) - 1, -1, -1):
             if isinstance(result[i], AIMessage):
-                found = result[i].response_metadata.get("langroute")
-                if found is not None:
-                    decision = decision.with_inner(found)
-                data = decision.to_dict()
-                metadata = {**result[i].response_metadata, "langroute": data}
-                result[i] = result[i].model_copy(update={"response_metadata": metadata})
-                return replace(response, result=result), data
+                result[i] = with_decision(result[i], decision)  # a nested router's decision is kept as "inner"
+                return replace(response, result=result), result[i].response_metadata["langroute"]
         return response, decision.to_dict()
 
     def _finish(
         self, response: ModelResponse, decision: RoutingDecision, tokens: tuple[int | None, int | None]
     ) -> ModelResponse:
         tagged, data = self._tagged(response, decision)
-        _report(
-            RESULT_EVENT, {"decision": data, "input_tokens": tokens[0], "output_tokens": tokens[1], "failed": False}
-        )
+        _report(RESULT_EVENT, _result(data, tokens))
         return tagged
 
     async def _afinish(

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from langroute import CallableScorer, Candidate, ConfigError, NoCapableCandidateError
 from langroute.callbacks import RoutingStats
 from langroute.checks import empty_answer
-from langroute.langchain import RoutingMiddleware
+from langroute.langchain import RouterChatModel, RoutingMiddleware
 from langroute.langchain.testing import DecisionRecorder, FakeToolChatModel
 
 from .helpers import BrokenChatModel, HangingChatModel, fixed, replies
@@ -144,6 +144,23 @@ def test_a_run_picks_its_task_ladder_or_forces_a_candidate_through_configurable(
         agent.invoke(question, {"configurable": {"langroute_task": "medical"}})
     with pytest.raises(TypeError, match=r"configurable\['langroute_route'\]=3 is a int; expected a str"):
         agent.invoke(question, {"configurable": {"langroute_route": 3}})
+
+
+def test_a_router_as_candidate_keeps_its_decision_as_inner():
+    inner = RouterChatModel(
+        models={"a": FakeToolChatModel(messages=replies("from a")), "b": FakeToolChatModel(messages=replies("b"))},
+        scorer=fixed(0.0),
+    )
+    routing = RoutingMiddleware(
+        models={"small": inner, "large": FakeToolChatModel(messages=replies("l"))}, scorer=fixed(0.0)
+    )
+    agent = create_agent(FakeToolChatModel(messages=replies("unused")), middleware=[routing])
+    stats = RoutingStats()
+    answer = agent.invoke({"messages": [HumanMessage("hi")]}, {"callbacks": [stats]})["messages"][-1]
+    assert answer.content == "from a"
+    decision = answer.response_metadata["langroute"]
+    assert (decision["model"], decision["inner"]["model"]) == ("small", "a")
+    assert stats.summary()["small"]["calls"] == 1  # counted once, at the outer router
 
 
 def test_a_thread_holds_its_first_model_across_invocations():
