@@ -48,11 +48,9 @@ import gc
 import json
 import logging
 import os
-import platform
 import random
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -61,7 +59,6 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -73,6 +70,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere: measure this che
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, BaseCallbackHandler, CallbackManagerForLLMRun  # noqa: E402
 from langchain_core.messages import BaseMessage  # noqa: E402
 from langchain_core.outputs import ChatGenerationChunk, ChatResult  # noqa: E402
+from overhead import machine as overhead_machine  # noqa: E402 - benchmarks/ is this script's directory
 from pydantic import SkipValidation  # noqa: E402
 
 from langroute import AllCandidatesFailedError, Candidate, CandidateTimeoutError  # noqa: E402
@@ -1004,31 +1002,9 @@ def memory_row(mode: str, n: int, args: argparse.Namespace) -> MemoryRow:
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.partition(":")[2].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    """overhead.py's machine description, with the 1-minute load average."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "load_1min": load,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "langroute": commit.stdout.strip() or "unknown",
-        "packages": versions,
-    }
+    return {**overhead_machine(PACKAGES), "load_1min": load}
 
 
 def markdown(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -475,7 +475,9 @@ def run_memory(calls: int) -> list[Row]:
 # -- report ---------------------------------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
+def machine(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
+    """The CPU, cores, Python, platform, this checkout's commit and the versions of `packages` (also used by
+    load.py)."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -485,7 +487,7 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     versions = {}
-    for name in PACKAGES:
+    for name in packages:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
