@@ -66,7 +66,7 @@ from langroute._atomic import write_atomically
 from langroute.conversation import Conversation
 from langroute.errors import ConfigError, InputError
 from langroute.scorers._learned_features import FEATURES_VERSION, featurize
-from langroute.scorers.base import Score, Scorer
+from langroute.scorers.base import Score, Scorer, check_saved_model
 
 if TYPE_CHECKING:
     import numpy as np
@@ -224,14 +224,14 @@ class FeedbackScorer(Scorer):
             InputError: `data` is not a feedback-scorer model of a supported version, or a value is invalid; the
                 message names `source` and the field.
         """
-        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
-            found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
-            raise InputError(f"{source}: not a langroute feedback-scorer model (format={found!r}, expected {FORMAT!r})")
-        if data.get("version") != FORMAT_VERSION:
-            raise InputError(
-                f"{source}: feedback-scorer version {data.get('version')!r} is not supported (this release reads "
-                f"version {FORMAT_VERSION}); retrain it with 'langroute train --from-store'"
-            )
+        check_saved_model(
+            data,
+            source,
+            kind="feedback-scorer",
+            format=FORMAT,
+            version=FORMAT_VERSION,
+            retrain="'langroute train --from-store'",
+        )
         try:
             features = data["features"]
             if features["v"] != FEATURES_VERSION:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 from langroute.conversation import Conversation, MessagesInput, as_conversation
-from langroute.errors import ScoreError
+from langroute.errors import InputError, ScoreError
 
-__all__ = ["Score", "Scorer", "check_score"]
+__all__ = ["Score", "Scorer", "check_saved_model", "check_score"]
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -108,3 +109,18 @@ def check_score(score: object, scorer: str) -> Score:
     if isinstance(score, Score):
         return score if type(value) is float else Score(float(value), score.reason, score.features)
     return Score(float(value))
+
+
+def check_saved_model(data: object, source: str, *, kind: str, format: str, version: int, retrain: str) -> None:
+    """Raise `InputError` unless `data` is a saved `kind` model (``data["format"] == format``) of `version`.
+
+    The one header check of every saved scorer's ``from_dict``; `retrain` says how to make a current file.
+    """
+    if not isinstance(data, Mapping) or data.get("format") != format:
+        found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
+        raise InputError(f"{source}: not a langroute {kind} model (format={found!r}, expected {format!r})")
+    if data.get("version") != version:
+        raise InputError(
+            f"{source}: model version {data.get('version')!r} is not supported (this release reads version "
+            f"{version}); retrain it with {retrain}"
+        )

@@ -44,7 +44,7 @@ from langroute.scorers._learned_features import (
     extract_counts,
     extract_features,
 )
-from langroute.scorers.base import Score, Scorer
+from langroute.scorers.base import Score, Scorer, check_saved_model
 
 __all__ = [
     "DENSE_FEATURES",
@@ -393,14 +393,9 @@ class LearnedScorer(Scorer):
             InputError: the dict is not a langroute learned-scorer model of a supported version, or a value is
                 invalid (a weight that is not finite, a negative spread or scale); the message names the field.
         """
-        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
-            found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
-            raise InputError(f"{source}: not a langroute learned-scorer model (format={found!r}, expected {FORMAT!r})")
-        if data.get("version") != FORMAT_VERSION:
-            raise InputError(
-                f"{source}: model version {data.get('version')!r} is not supported (this release reads version "
-                f"{FORMAT_VERSION}); retrain it with 'langroute train'"
-            )
+        check_saved_model(
+            data, source, kind="learned-scorer", format=FORMAT, version=FORMAT_VERSION, retrain="'langroute train'"
+        )
         try:
             features, hyper, dense = data["features"], data["hyperparameters"], data["dense"]
             if list(features["dense"]) != list(DENSE_FEATURES):

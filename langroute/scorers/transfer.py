@@ -35,7 +35,7 @@ from langroute._atomic import write_atomically
 from langroute.conversation import Conversation
 from langroute.errors import InputError
 from langroute.scorers._transfer_features import FEATURES, extract
-from langroute.scorers.base import Score, Scorer
+from langroute.scorers.base import Score, Scorer, check_saved_model
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "PRETRAINED_PATH", "TransferScorer"]
 
@@ -145,14 +145,14 @@ class TransferScorer(Scorer):
         Raises:
             InputError: the dict is not a langroute transfer-scorer model of a supported version.
         """
-        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
-            found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
-            raise InputError(f"{source}: not a langroute transfer-scorer model (format={found!r}, expected {FORMAT!r})")
-        if data.get("version") != FORMAT_VERSION:
-            raise InputError(
-                f"{source}: model version {data.get('version')!r} is not supported (this release reads version "
-                f"{FORMAT_VERSION}); retrain it with benchmarks/train_transfer.py"
-            )
+        check_saved_model(
+            data,
+            source,
+            kind="transfer-scorer",
+            format=FORMAT,
+            version=FORMAT_VERSION,
+            retrain="benchmarks/train_transfer.py",
+        )
         try:
             features = data["features"]
             return cls(
