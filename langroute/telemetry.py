@@ -219,17 +219,20 @@ class Telemetry:
         """
         if not self.enabled:
             return False
-        if getattr(self._counter, "_real_instrument", self) is not None:
+        if self._metrics_live():
             return True
         slot = self._span_slot  # runs twice a routed call: no span in the current context is the common answer
         if slot is not None and slot[0]._RUNTIME_CONTEXT is slot[1] and slot[2]().get(slot[3]) is None:
             return False
         return bool(self._current_span().is_recording())
 
-    # Metrics with the API but no SDK: until the application sets a meter provider, the API hands out proxy
-    # instruments whose `_real_instrument` is None and which drop every measurement. `Telemetry` then skips building
-    # attributes (one attribute lookup per call; an SDK instrument has no such attribute and always counts as live).
-    # The proxies switch to real instruments when a provider is set, so metrics flow without rebuilding anything.
+    def _metrics_live(self) -> bool:
+        """Whether measurements are kept: with the API but no SDK, until the application sets a meter provider, the
+        API hands out proxy instruments whose `_real_instrument` is None and which drop every measurement (an SDK
+        instrument has no such attribute and always counts as live). The proxies switch to real instruments when a
+        provider is set, so metrics flow without rebuilding anything."""
+        return getattr(self._counter, "_real_instrument", self) is not None
+
     def decided(self, decision: Mapping[str, Any], overhead_s: float | None = None) -> None:
         """Record a decision (`RoutingDecision.to_dict()`; missing keys are skipped) and its routing overhead.
 
@@ -239,8 +242,7 @@ class Telemetry:
         """
         if not self.enabled:
             return
-        live = getattr(self._counter, "_real_instrument", self) is not None  # API proxy without an SDK: see above
-        if live and not decision.get("fallback_from") and not decision.get("escalated_from"):
+        if self._metrics_live() and not decision.get("fallback_from") and not decision.get("escalated_from"):
             scorer = decision.get("scorer")
             score = decision.get("score")
             if isinstance(score, (int, float)):
@@ -277,9 +279,7 @@ class Telemetry:
             return
         span = self._current_span()
         recording = span.is_recording()
-        if (
-            not recording and getattr(self._counter, "_real_instrument", self) is None
-        ):  # API proxy without an SDK: see above
+        if not recording and not self._metrics_live():
             return
         attributes: dict[str, Any] = {_MODEL: str(decision.get("model")), _OUTCOME: outcome}
         task = decision.get("task")
