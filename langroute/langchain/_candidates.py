@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langroute.candidates import Candidate, as_candidates
 from langroute.router import ADAPTER_OPTIONS, Router
 
-__all__ = ["ROUTER_OPTIONS", "build_router", "read_candidates"]
+__all__ = ["ROUTER_OPTIONS", "build_router", "read_candidates", "thread_id"]
 
 ROUTER_OPTIONS: Final = ADAPTER_OPTIONS
 """The `Router` options both LangChain entry points take (the core's `ADAPTER_OPTIONS`)."""
@@ -55,3 +55,11 @@ def _with_profile(candidate: Candidate) -> Candidate:
 def build_router(candidates: list[Candidate], options: Mapping[str, Any]) -> Router:
     """The core `Router` over `candidates` with `options` (keys of `ROUTER_OPTIONS`; its errors name the field)."""
     return Router(candidates, **options)
+
+
+def thread_id(router: Router, config: Mapping[str, Any] | None) -> str | None:
+    """The run's ``configurable["thread_id"]`` as a str, read only when `router` holds threads (``sticky="thread"``)."""
+    if router.sticky != "thread" or config is None:
+        return None
+    found = (config.get("configurable") or {}).get("thread_id")
+    return None if found is None else str(found)

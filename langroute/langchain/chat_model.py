@@ -30,7 +30,7 @@ from langroute.decision import RoutingDecision
 from langroute.feedback import FeedbackStore
 from langroute.langchain import _calls
 from langroute.langchain._calls import Call
-from langroute.langchain._candidates import ROUTER_OPTIONS, build_router, read_candidates
+from langroute.langchain._candidates import ROUTER_OPTIONS, build_router, read_candidates, thread_id
 from langroute.langchain._runs import (
     DECISION_EVENT,
     areplay,
@@ -759,17 +759,13 @@ class RouterChatModel(BaseChatModel):
                 structured_output=wants_structure,
                 tool_loop_model=tool_loop_model(messages, self.models) if router.sticky is not None else None,
             )
-        thread_id = None
-        if router.sticky == "thread" and config is not None:
-            found = config.get("configurable", {}).get("thread_id")
-            thread_id = None if found is None else str(found)
         return Call(
             models=self.models,
             input=messages if messages is not None else text,
             conversation=conversation,
             route=route,
             task=task,
-            thread_id=thread_id,
+            thread_id=thread_id(router, config),
             stop=stop if stop is not None else self.stop,
             tools=binding,
             structured=structured,

@@ -40,7 +40,7 @@ from langroute.conversation import Conversation
 from langroute.decision import RoutingDecision
 from langroute.feedback import FeedbackStore
 from langroute.langchain._answers import answer_view, tool_schemas, usage
-from langroute.langchain._candidates import build_router, read_candidates
+from langroute.langchain._candidates import build_router, read_candidates, thread_id
 from langroute.langchain._runs import (
     DECISION_EVENT,
     NESTED_KEY,
@@ -338,12 +338,12 @@ def _result(decision: dict[str, Any] | None, tokens: tuple[int | None, int | Non
 def _per_run(router: Router) -> dict[str, Any]:
     """``decide``'s per-run options from the run's ``configurable``: ``langroute_task``, ``langroute_route`` and
     the ``thread_id`` (read for ``sticky="thread"`` only)."""
-    configurable = ensure_config().get("configurable") or {}
-    thread_id = configurable.get("thread_id") if router.sticky == "thread" else None
+    config = ensure_config()
+    configurable = config.get("configurable") or {}
     return {
         "task": _option(configurable, "langroute_task"),
         "route": _option(configurable, "langroute_route"),
-        "thread_id": None if thread_id is None else str(thread_id),
+        "thread_id": thread_id(router, config),
     }
 
 
