@@ -492,7 +492,6 @@ class FeedbackLearner:
         self._docs = 0.0
         self._gram = np.zeros((2, 2, 2))  # per arm: sum w [1, z][1, z]^T
         self._moment = np.zeros((2, 2))  # per arm: sum w y [1, z]
-        self._near = np.zeros((2, b))  # per arm, per bucket: sum w u
         self._sums = np.zeros((2, 3, b))  # per arm, per bucket: sum w u y, sum w u, sum w u z (y, 1, z)
         self._seen = [0, 0]
         self._recent: list[tuple[np.ndarray, np.ndarray, float, float]] = []  # (keys, u, z, base score)
